@@ -48,6 +48,8 @@ const FLAG_DATA_DESCRIPTOR: u16 = 1 << 3;
 /// Ratios are only judged above this inflated size: a small file of zeros
 /// legitimately compresses a thousandfold.
 const RATIO_FLOOR: u64 = 1 << 20;
+/// Longest run of zeros taken for alignment padding rather than data.
+const MAX_PADDING: u64 = 64 << 10;
 /// Input read per step while inflating.
 const INFLATE_CHUNK: usize = 64 << 10;
 
@@ -679,7 +681,7 @@ fn report_duplicates(entries: &[Entry], by_name: &[u32], anomalies: &mut Anomali
 /// bytes before the first local header (Janus, CVE-2017-13156: Android
 /// requires a local header at offset 0 since the fix), gaps and overlaps
 /// between entries, and bytes between the last entry and the directory that
-/// are not an APK Signing Block.
+/// are not an APK Signing Block. Zero padding is not reported.
 fn report_layout<R: ReadAt + ?Sized>(
     src: &R,
     entries: &[Entry],
@@ -706,7 +708,7 @@ fn report_layout<R: ReadAt + ?Sized>(
     }
     let mut covered = first;
     for &(start, end) in &extents {
-        if start > covered {
+        if start > covered && !is_zero_fill(src, covered, start) {
             anomalies.push(
                 "gap-between-entries",
                 None,
@@ -723,7 +725,7 @@ fn report_layout<R: ReadAt + ?Sized>(
     }
 
     let before_cd = signing_block_start(src, cd_offset).unwrap_or(cd_offset);
-    if before_cd > covered {
+    if before_cd > covered && !is_zero_fill(src, covered, before_cd) {
         anomalies.push(
             "gap-before-cd",
             None,
@@ -751,6 +753,26 @@ fn report_layout<R: ReadAt + ?Sized>(
             ),
         );
     }
+}
+
+/// Whether `start..end` holds only zeros: the padding that zipalign and
+/// apksigner leave before page-aligned entries and the signing block. Long
+/// runs are not read and count as data.
+fn is_zero_fill<R: ReadAt + ?Sized>(src: &R, start: u64, end: u64) -> bool {
+    if end - start > MAX_PADDING {
+        return false;
+    }
+    let mut buf = [0u8; 4096];
+    let mut at = start;
+    while at < end {
+        let n = (end - at).min(buf.len() as u64) as usize;
+        let chunk = buf.get_mut(..n).unwrap_or_default();
+        if src.read_exact_at(at, chunk).is_err() || chunk.iter().any(|&b| b != 0) {
+            return false;
+        }
+        at += n as u64;
+    }
+    true
 }
 
 /// End of an entry's data, including a trailing data descriptor.
@@ -802,14 +824,11 @@ fn inflate<R: ReadAt + ?Sized>(
             used = 0;
         }
         let pending = input.get(used..filled).unwrap_or_default();
-        let flush = if next_in == end_in {
-            FlushDecompress::Finish
-        } else {
-            FlushDecompress::None
-        };
         let (in_before, out_before) = (inflater.total_in(), inflater.total_out());
         let status = inflater
-            .decompress(pending, &mut scratch, flush)
+            // Never `Finish`: miniz_oxide then wants the whole output in
+            // one call. A stream that ends early stops making progress.
+            .decompress(pending, &mut scratch, FlushDecompress::None)
             .map_err(|e| entry_error(entry, &format!("deflate stream is corrupt: {e}")))?;
         let consumed = (inflater.total_in() - in_before) as usize;
         used += consumed;

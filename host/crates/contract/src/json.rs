@@ -117,7 +117,13 @@ pub fn from_value<T: WitType>(value: &Value) -> Result<T, Problems> {
         }]));
     };
     let mut problems = Vec::new();
-    let normalized = schema.import(value, &Type::Id(ty), &mut String::from("$"), None, &mut problems);
+    let normalized = schema.import(
+        value,
+        &Type::Id(ty),
+        &mut String::from("$"),
+        None,
+        &mut problems,
+    );
     if !problems.is_empty() {
         return Err(Problems(problems));
     }
@@ -148,7 +154,10 @@ pub fn json_schema(wit_name: &str, id: &str) -> Option<Value> {
     let mut out = schema.schema_of(&Type::Id(root), &mut defs, true);
     let obj = out.as_object_mut()?;
     let mut head = Map::new();
-    head.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
+    head.insert(
+        "$schema".into(),
+        "https://json-schema.org/draft/2020-12/schema".into(),
+    );
     head.insert("$id".into(), id.into());
     head.insert("title".into(), wit_name.into());
     head.extend(std::mem::take(obj));
@@ -218,6 +227,24 @@ fn snake(wit: &str) -> String {
     wit.replace('-', "_")
 }
 
+/// The Rust field name bindgen gives a WIT field: keywords get a `_` suffix
+/// (`type` becomes `type_`), and serde uses that name.
+fn rust_field(wit: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
+        "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final",
+        "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    ];
+    let name = snake(wit);
+    if KEYWORDS.contains(&name.as_str()) {
+        name + "_"
+    } else {
+        name
+    }
+}
+
 fn pascal(wit: &str) -> String {
     wit.split('-')
         .map(|part| {
@@ -263,7 +290,9 @@ impl Schema {
             if let Value::Array(items) = json {
                 let mut map = Map::new();
                 for item in items.drain(..) {
-                    if let (Some(Value::String(k)), Some(v)) = (item.get("locale").cloned(), item.get("value")) {
+                    if let (Some(Value::String(k)), Some(v)) =
+                        (item.get("locale").cloned(), item.get("value"))
+                    {
                         map.insert(k, v.clone());
                     }
                 }
@@ -276,7 +305,13 @@ impl Schema {
             TypeDefKind::Record(record) => {
                 if let Value::Object(map) = json {
                     for field in &record.fields {
-                        if let Some(v) = map.get_mut(&snake(&field.name)) {
+                        let (rust, key) = (rust_field(&field.name), snake(&field.name));
+                        if rust != key {
+                            if let Some(v) = map.remove(&rust) {
+                                map.insert(key.clone(), v);
+                            }
+                        }
+                        if let Some(v) = map.get_mut(&key) {
                             self.export(v, &field.ty);
                         }
                     }
@@ -332,17 +367,26 @@ impl Schema {
         match ty {
             Type::Bool => {
                 if !json.is_boolean() {
-                    problem(path, format!("expected a boolean, found {}", kind_name(json)));
+                    problem(
+                        path,
+                        format!("expected a boolean, found {}", kind_name(json)),
+                    );
                 }
                 json.clone()
             }
             Type::String | Type::Char => {
                 match json.as_str() {
-                    None => problem(path, format!("expected a string, found {}", kind_name(json))),
+                    None => problem(
+                        path,
+                        format!("expected a string, found {}", kind_name(json)),
+                    ),
                     Some(s) => {
                         if let Some(want) = &c.constant {
                             if s != want {
-                                problem(path, format!("unsupported value `{s}`: expected `{want}`"));
+                                problem(
+                                    path,
+                                    format!("unsupported value `{s}`: expected `{want}`"),
+                                );
                             }
                         }
                         if let Some(format) = &c.format {
@@ -354,7 +398,14 @@ impl Schema {
                 }
                 json.clone()
             }
-            Type::U8 | Type::U16 | Type::U32 | Type::U64 | Type::S8 | Type::S16 | Type::S32 | Type::S64 => {
+            Type::U8
+            | Type::U16
+            | Type::U32
+            | Type::U64
+            | Type::S8
+            | Type::S16
+            | Type::S32
+            | Type::S64 => {
                 let (lo, hi): (i128, i128) = match ty {
                     Type::U8 => (0, u8::MAX.into()),
                     Type::U16 => (0, u16::MAX.into()),
@@ -374,7 +425,10 @@ impl Schema {
                     .map(i128::from)
                     .or_else(|| json.as_i64().map(i128::from));
                 match n {
-                    None => problem(path, format!("expected an integer, found {}", kind_name(json))),
+                    None => problem(
+                        path,
+                        format!("expected an integer, found {}", kind_name(json)),
+                    ),
                     Some(n) if n < lo || n > hi => {
                         problem(path, format!("{n} is out of range {lo}..={hi}"))
                     }
@@ -384,7 +438,10 @@ impl Schema {
             }
             Type::F32 | Type::F64 => {
                 if !json.is_number() {
-                    problem(path, format!("expected a number, found {}", kind_name(json)));
+                    problem(
+                        path,
+                        format!("expected a number, found {}", kind_name(json)),
+                    );
                 }
                 json.clone()
             }
@@ -423,7 +480,10 @@ impl Schema {
                 other => {
                     problems.push(Problem {
                         path: path.clone(),
-                        message: format!("expected an object of locale to text, found {}", kind_name(other)),
+                        message: format!(
+                            "expected an object of locale to text, found {}",
+                            kind_name(other)
+                        ),
                     });
                     Value::Array(Vec::new())
                 }
@@ -448,7 +508,7 @@ impl Schema {
                     let optional = self.is_option(&field.ty);
                     match map.get(&key) {
                         None | Some(Value::Null) if optional => {
-                            out.insert(key, Value::Null);
+                            out.insert(rust_field(&field.name), Value::Null);
                         }
                         None => problems.push(Problem {
                             path: path.clone(),
@@ -456,7 +516,7 @@ impl Schema {
                         }),
                         Some(v) => {
                             let v = self.import(v, &field.ty, path, Some(&field.docs), problems);
-                            out.insert(key, v);
+                            out.insert(rust_field(&field.name), v);
                         }
                     }
                     path.truncate(len);
@@ -477,7 +537,10 @@ impl Schema {
                         let allowed: Vec<String> = e.cases.iter().map(|c| snake(&c.name)).collect();
                         problems.push(Problem {
                             path: path.clone(),
-                            message: format!("unknown value `{s}`: expected one of {}", allowed.join(", ")),
+                            message: format!(
+                                "unknown value `{s}`: expected one of {}",
+                                allowed.join(", ")
+                            ),
                         });
                         Value::Null
                     }
@@ -559,7 +622,12 @@ impl Schema {
         }
     }
 
-    fn schema_body(&self, kind: &TypeDefKind, docs: &Docs, defs: &mut BTreeMap<String, Value>) -> Value {
+    fn schema_body(
+        &self,
+        kind: &TypeDefKind,
+        docs: &Docs,
+        defs: &mut BTreeMap<String, Value>,
+    ) -> Value {
         use serde_json::json;
         let mut out = match kind {
             TypeDefKind::Type(inner) => self.schema_of(inner, defs, false),
@@ -579,13 +647,19 @@ impl Schema {
                        "additionalProperties": true})
             }
             TypeDefKind::Enum(e) => {
-                let cases: Vec<Value> = e.cases.iter().map(|c| Value::String(snake(&c.name))).collect();
+                let cases: Vec<Value> = e
+                    .cases
+                    .iter()
+                    .map(|c| Value::String(snake(&c.name)))
+                    .collect();
                 json!({"type": "string", "enum": cases})
             }
             TypeDefKind::Option(inner) => {
                 json!({"anyOf": [self.schema_of(inner, defs, false), {"type": "null"}]})
             }
-            TypeDefKind::List(inner) => json!({"type": "array", "items": self.schema_of(inner, defs, false)}),
+            TypeDefKind::List(inner) => {
+                json!({"type": "array", "items": self.schema_of(inner, defs, false)})
+            }
             _ => json!({}),
         };
         if let (Some(text), Some(obj)) = (docs.contents.as_deref(), out.as_object_mut()) {
@@ -602,7 +676,9 @@ fn apply_constraints(schema: &mut Value, docs: &Docs) {
         Some(inner) => inner,
         None => schema,
     };
-    let Some(obj) = target.as_object_mut() else { return };
+    let Some(obj) = target.as_object_mut() else {
+        return;
+    };
     if let Some((lo, hi)) = c.range {
         obj.insert("minimum".into(), lo.into());
         obj.insert("maximum".into(), hi.into());
@@ -615,14 +691,21 @@ fn apply_constraints(schema: &mut Value, docs: &Docs) {
         obj.insert("format".into(), f.into());
     }
     if let Some(text) = docs.contents.as_deref() {
-        obj.entry("description").or_insert_with(|| text.trim().into());
+        obj.entry("description")
+            .or_insert_with(|| text.trim().into());
     }
 }
 
 fn check_format(format: &str, s: &str) -> Result<(), String> {
     let ok = match format {
         "date" => is_date(s),
-        "date-time" => s.len() >= 19 && is_date(&s[..10.min(s.len())]) && s.as_bytes().get(10).is_some_and(|b| *b == b'T' || *b == b' '),
+        "date-time" => {
+            s.len() >= 19
+                && is_date(&s[..10.min(s.len())])
+                && s.as_bytes()
+                    .get(10)
+                    .is_some_and(|b| *b == b'T' || *b == b' ')
+        }
         "url" => s.starts_with("https://") || s.starts_with("http://"),
         _ => true,
     };
@@ -666,14 +749,24 @@ mod tests {
         let paths: Vec<&str> = err.0.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["$.version_code", "$.signer_sha256", "$.lineage_sha256", "$.pi_types", "$.accepted_at"]
+            [
+                "$.version_code",
+                "$.signer_sha256",
+                "$.lineage_sha256",
+                "$.pi_types",
+                "$.accepted_at"
+            ]
         );
     }
 
     #[test]
     fn unknown_enum_values_name_the_allowed_ones() {
         let err = from_value::<types::Decision>(&json!("maybe")).unwrap_err();
-        assert!(err.to_string().contains("expected one of pass, rectify, reject"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("expected one of pass, rectify, reject"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -22,18 +22,21 @@ mod bindings {
             "shelfgate:policy/host.listing": crate::ListingHandle,
             "shelfgate:policy/host.context": crate::ContextHandle,
         },
+        // Host methods may trap (e.g. facts asked for while a policy
+        // describes itself): the guest then stops, the host never panics.
+        imports: { default: trappable },
         additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
     });
 }
 
-/// Every data type of the contract (`interface types`).
-pub use bindings::shelfgate::policy::types;
-/// The host interface a policy imports (resources lent for one evaluation).
-pub use bindings::shelfgate::policy::host;
-/// Bindings for instantiating and calling a policy component.
-pub use bindings::{PolicyModule, PolicyModulePre};
 /// The policy's exported interface.
 pub use bindings::exports::shelfgate::policy::policy as exports;
+/// The host interface a policy imports (resources lent for one evaluation).
+pub use bindings::shelfgate::policy::host;
+/// Every data type of the contract (`interface types`).
+pub use bindings::shelfgate::policy::types;
+/// Bindings for instantiating and calling a policy component.
+pub use bindings::{PolicyModule, PolicyModulePre};
 
 /// The WIT source, embedded so the host can describe and check the contract.
 pub const WIT: &str = include_str!("../../../../wit/shelfgate.wit");

@@ -1,0 +1,169 @@
+//! The sandbox against hostile guests: each ends as a structured policy
+//! error within its deadline, and the other policies still report.
+
+use std::time::{Duration, Instant};
+
+use shelfgate::engine::{EvalError, LoadError};
+use shelfgate::policy_set::{builtin_policies, Policy, PolicySet};
+use shelfgate_contract::types::{Decision, EnforcementMode, FailureMode, PolicyErrorKind};
+use shelfgate_policy_artifacts::test_programs;
+
+use crate::support::{engine, evaluator, facts, input, listing, test_limits};
+
+/// Every test program must have a test here.
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports)]
+        use self::$name as _;
+    };
+}
+shelfgate_policy_artifacts::foreach_test_program!(assert_test_exists);
+
+fn hostile(name: &str, bytes: &[u8]) -> Result<Vec<shelfgate_contract::types::Finding>, EvalError> {
+    let policy = engine().load(name, bytes).expect("loads");
+    engine().evaluate(&policy, &input(facts(), listing()))
+}
+
+fn within_deadline(start: Instant) {
+    // Generous: the point is that the call ends, not how fast.
+    let bound = test_limits().deadline + Duration::from_secs(5);
+    assert!(start.elapsed() < bound, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn infinite_loop() {
+    let start = Instant::now();
+    let err = hostile("infinite-loop", test_programs::INFINITE_LOOP).unwrap_err();
+    assert_eq!(err, EvalError::Timeout(test_limits().deadline));
+    within_deadline(start);
+}
+
+#[test]
+fn memory_bomb() {
+    let err = hostile("memory-bomb", test_programs::MEMORY_BOMB).unwrap_err();
+    assert_eq!(err, EvalError::MemoryLimit(test_limits().memory_bytes));
+}
+
+#[test]
+fn deep_recursion() {
+    let err = hostile("deep-recursion", test_programs::DEEP_RECURSION).unwrap_err();
+    match err {
+        EvalError::Trap(text) => assert!(text.contains("call stack exhausted"), "{text}"),
+        other => panic!("expected a stack-overflow trap, got {other:?}"),
+    }
+}
+
+#[test]
+fn huge_output() {
+    let err = hostile("huge-output", test_programs::HUGE_OUTPUT).unwrap_err();
+    assert!(matches!(err, EvalError::OutputLimit(_)), "{err:?}");
+}
+
+#[test]
+fn trap() {
+    let err = hostile("trap", test_programs::TRAP).unwrap_err();
+    match err {
+        EvalError::Trap(text) => assert!(text.contains("unreachable"), "{text}"),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}
+
+#[test]
+fn wasi_import() {
+    let err = engine()
+        .load("wasi-import", test_programs::WASI_IMPORT)
+        .unwrap_err();
+    match err {
+        LoadError::ForbiddenImport { import, .. } => {
+            assert_eq!(import, "wasi:cli/environment@0.2.0")
+        }
+        other => panic!("expected a refused import, got {other}"),
+    }
+}
+
+/// All hostile guests in one set with the built-in pack: each fails on its
+/// own, the pack still reports, and the verdict records every error.
+#[test]
+fn hostile_guests_leave_other_policies_intact() {
+    let mut policies = builtin_policies(&engine()).unwrap();
+    for (name, bytes) in [
+        ("infinite-loop", test_programs::INFINITE_LOOP),
+        ("memory-bomb", test_programs::MEMORY_BOMB),
+        ("deep-recursion", test_programs::DEEP_RECURSION),
+        ("huge-output", test_programs::HUGE_OUTPUT),
+        ("trap", test_programs::TRAP),
+    ] {
+        policies.push(Policy {
+            loaded: engine().load(name, bytes).unwrap(),
+            mode: EnforcementMode::Enforce,
+            failure: FailureMode::FailClosed,
+        });
+    }
+    let set = PolicySet::new(None, "test", policies).unwrap();
+    let mut f = facts();
+    f.application.debuggable = true;
+    let start = Instant::now();
+    let verdict = evaluator().evaluate(&set, &input(f, listing()), "l");
+    within_deadline(start);
+
+    let kinds: Vec<(String, PolicyErrorKind)> = verdict
+        .errors
+        .iter()
+        .map(|e| (e.policy_id.clone(), e.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("test-deep-recursion".to_string(), PolicyErrorKind::Trap),
+            ("test-huge-output".to_string(), PolicyErrorKind::OutputLimit),
+            ("test-infinite-loop".to_string(), PolicyErrorKind::Timeout),
+            ("test-memory-bomb".to_string(), PolicyErrorKind::MemoryLimit),
+            ("test-trap".to_string(), PolicyErrorKind::Trap),
+        ]
+    );
+    assert!(verdict
+        .errors
+        .iter()
+        .all(|e| e.decision == Decision::Rectify && e.counted));
+    // The pack's own finding survives its neighbours' failures.
+    assert!(verdict
+        .findings
+        .iter()
+        .any(|f| f.finding.rule_id == "SEC-DEBUG-042"));
+    assert_eq!(verdict.decision, Decision::Reject);
+}
+
+#[test]
+fn failure_modes_map_errors_to_decisions() {
+    for (failure, want) in [
+        (FailureMode::FailClosed, Decision::Rectify),
+        (FailureMode::FailReject, Decision::Reject),
+        (FailureMode::FailOpen, Decision::Pass),
+    ] {
+        let set = PolicySet::new(
+            None,
+            "test",
+            vec![Policy {
+                loaded: engine().load("trap", test_programs::TRAP).unwrap(),
+                mode: EnforcementMode::Enforce,
+                failure,
+            }],
+        )
+        .unwrap();
+        let verdict = evaluator().evaluate(&set, &input(facts(), listing()), "l");
+        assert_eq!(verdict.decision, want, "{failure:?}");
+        assert_eq!(verdict.errors.len(), 1);
+    }
+}
+
+#[test]
+fn an_instance_that_trapped_is_not_reused() {
+    // A trap leaves the instance in an unknown state; the next evaluation
+    // of the same policy must start clean and trap the same way.
+    for _ in 0..3 {
+        assert!(matches!(
+            hostile("trap", test_programs::TRAP),
+            Err(EvalError::Trap(_))
+        ));
+    }
+}

@@ -12,8 +12,11 @@
 //! - strings escaped as JCS does: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`,
 //!   other characters below U+0020 as `\u00xx` in lowercase hex, everything
 //!   else literal;
-//! - integers in plain decimal; a number with a fraction or an exponent is
-//!   refused, since no two languages agree on how to print one.
+//! - integers in plain decimal; other numbers as `serde_json` prints them,
+//!   the shortest text that reads back as the same double. JCS prints those
+//!   as JavaScript does, which differs for some (`1.0` against `1`, `1e21`
+//!   against `1e+21`), so a document that other tools must sign too should
+//!   hold integers only, as bundle manifests do.
 //!
 //! The workspace builds `serde_json` with `preserve_order`, so sorting cannot be
 //! left to `serde_json::Map`: this module sorts explicitly.
@@ -24,22 +27,18 @@ use sha2::{Digest, Sha256};
 /// A value that has no canonical form.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CanonicalError {
-    #[error(
-        "number `{number}` at `{path}` is not an integer; canonical JSON allows integers only"
-    )]
-    NotAnInteger { path: String, number: String },
-    #[error("JSON nested deeper than {limit} levels at `{path}`")]
-    TooDeep { path: String, limit: usize },
+    #[error("JSON nested deeper than {limit} levels")]
+    TooDeep { limit: usize },
 }
 
-/// Nesting bound, so a hostile document cannot exhaust the stack.
+/// Nesting bound, so a value built in memory cannot exhaust the stack;
 /// `serde_json` refuses to parse deeper than 128 levels anyway.
 const MAX_DEPTH: usize = 128;
 
 /// The canonical bytes of `value`.
 pub fn to_vec(value: &Value) -> Result<Vec<u8>, CanonicalError> {
     let mut out = Vec::new();
-    write_value(value, &mut out, 0).map_err(|e| e.into_error())?;
+    write_value(value, &mut out, 0)?;
     Ok(out)
 }
 
@@ -59,64 +58,16 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// An error on its way up: the path is collected while unwinding, so the
-/// success path builds no strings.
-struct Failure {
-    kind: FailureKind,
-    /// Path segments, innermost first.
-    segments: Vec<String>,
-}
-
-enum FailureKind {
-    NotAnInteger(String),
-    TooDeep,
-}
-
-impl Failure {
-    fn at(mut self, segment: String) -> Self {
-        self.segments.push(segment);
-        self
-    }
-
-    fn into_error(self) -> CanonicalError {
-        let mut path = String::from("$");
-        for segment in self.segments.iter().rev() {
-            path.push_str(segment);
-        }
-        match self.kind {
-            FailureKind::NotAnInteger(number) => CanonicalError::NotAnInteger { path, number },
-            FailureKind::TooDeep => CanonicalError::TooDeep {
-                path,
-                limit: MAX_DEPTH,
-            },
-        }
-    }
-}
-
-fn fail(kind: FailureKind) -> Failure {
-    Failure {
-        kind,
-        segments: Vec::new(),
-    }
-}
-
-fn write_value(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Failure> {
+fn write_value(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), CanonicalError> {
     if depth > MAX_DEPTH {
-        return Err(fail(FailureKind::TooDeep));
+        return Err(CanonicalError::TooDeep { limit: MAX_DEPTH });
     }
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                out.extend_from_slice(i.to_string().as_bytes());
-            } else if let Some(u) = n.as_u64() {
-                out.extend_from_slice(u.to_string().as_bytes());
-            } else {
-                return Err(fail(FailureKind::NotAnInteger(n.to_string())));
-            }
-        }
+        // Integers print exactly, other numbers in ryu's shortest form.
+        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
             out.push(b'[');
@@ -124,7 +75,7 @@ fn write_value(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Fai
                 if i > 0 {
                     out.push(b',');
                 }
-                write_value(item, out, depth + 1).map_err(|f| f.at(format!("[{i}]")))?;
+                write_value(item, out, depth + 1)?;
             }
             out.push(b']');
         }
@@ -138,7 +89,7 @@ fn write_value(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Fai
                 }
                 write_string(key, out);
                 out.push(b':');
-                write_value(item, out, depth + 1).map_err(|f| f.at(format!(".{key}")))?;
+                write_value(item, out, depth + 1)?;
             }
             out.push(b'}');
         }
@@ -201,15 +152,22 @@ mod tests {
     }
 
     #[test]
-    fn refuses_floats() {
-        let err = to_vec(&json!({"a": [1.5]})).unwrap_err();
+    fn numbers_print_exactly() {
         assert_eq!(
-            err,
-            CanonicalError::NotAnInteger {
-                path: "$.a[0]".into(),
-                number: "1.5".into()
-            }
+            canon(json!([u64::MAX, i64::MIN, 0, 1.5, -0.25])),
+            format!("[{},{},0,1.5,-0.25]", u64::MAX, i64::MIN)
         );
-        assert_eq!(canon(json!(u64::MAX)), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn refuses_absurd_depth() {
+        let mut v = json!(0);
+        for _ in 0..200 {
+            v = json!([v]);
+        }
+        assert_eq!(
+            to_vec(&v),
+            Err(CanonicalError::TooDeep { limit: MAX_DEPTH })
+        );
     }
 }

@@ -33,6 +33,10 @@ pub struct Limits {
     pub max_central_directory: u64,
     /// Most zip anomalies reported; the rest are summarised in one.
     pub max_zip_anomalies: u32,
+    /// Most URLs kept from the dex string tables.
+    pub max_dex_urls: u32,
+    /// Largest total of hidden-payload bytes read (assets, nested archives).
+    pub max_payload_bytes: u64,
 }
 
 impl Default for Limits {
@@ -52,6 +56,8 @@ impl Default for Limits {
             max_listed_files: 50_000,
             max_central_directory: 64 << 20,
             max_zip_anomalies: 1_000,
+            max_dex_urls: 2_000,
+            max_payload_bytes: 1 << 30,
         }
     }
 }

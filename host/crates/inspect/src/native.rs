@@ -1,0 +1,285 @@
+//! Native code and code hidden outside `classes*.dex`.
+//!
+//! [`libraries`] lists `lib/<abi>/*.so`, the files the package manager
+//! extracts or maps, and their ABIs. [`payloads`] finds code an app can load
+//! at run time from its own archive: dex files, jars and APKs nested
+//! anywhere (assets, `res/raw`, the root), whatever their names, and files
+//! named as code that are not (an encrypted dex, as packers ship).
+//!
+//! Finding disguised code means looking at every entry's first bytes. Stored
+//! entries cost one positional read; deflated ones inflate a few bytes
+//! ([`peek`]). Only an entry that is code is read whole, hashed and, when it
+//! holds dex code, added to the [`DexIndex`] as a payload.
+
+use std::collections::{BTreeMap, HashSet};
+
+use flate2::{Decompress, FlushDecompress};
+use sha2::{Digest, Sha256};
+use shelfgate_contract::types::{NativeLib, Payload};
+
+use crate::dex::{self, DexIndex, DexOrigin};
+use crate::zip::{Archive, Entry, METHOD_DEFLATED};
+use crate::{InspectError, Limits, ReadAt};
+
+/// Bytes enough to tell dex, odex, compact dex and zip apart.
+const MAGIC_LEN: usize = 4;
+/// Compressed bytes inflated at most to reach the first [`MAGIC_LEN`] bytes;
+/// a dynamic Huffman header is far smaller.
+const PEEK_INPUT: usize = 4 << 10;
+/// Files named as code but smaller than this are placeholders, not payloads.
+const MIN_ENCRYPTED: u64 = 64;
+
+/// The ABIs and libraries under `lib/<abi>/`, each sorted. A repeated name
+/// counts once, as the first copy is the one Android extracts.
+pub fn libraries(archive: &Archive) -> (Vec<String>, Vec<NativeLib>) {
+    let mut libs: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for entry in archive.entries() {
+        let Some((abi, name)) = entry
+            .name
+            .strip_prefix("lib/")
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            continue;
+        };
+        if abi.is_empty() || name.contains('/') || !name.ends_with(".so") {
+            continue;
+        }
+        libs.entry((abi, name)).or_insert(entry.uncompressed_size);
+    }
+    let mut abis: Vec<String> = libs.keys().map(|(abi, _)| abi.to_string()).collect();
+    abis.dedup();
+    let libs = libs
+        .into_iter()
+        .map(|((abi, name), size)| NativeLib {
+            abi: abi.to_owned(),
+            name: name.to_owned(),
+            size,
+        })
+        .collect();
+    (abis, libs)
+}
+
+/// What an entry's first bytes say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Magic {
+    /// `dex\n`, optimised `dey\n` or compact `cdex`.
+    Dex,
+    Zip,
+    Other,
+}
+
+impl Magic {
+    fn of(head: &[u8]) -> Magic {
+        match head {
+            [b'd', b'e', b'x' | b'y', b'\n', ..] | [b'c', b'd', b'e', b'x', ..] => Magic::Dex,
+            [b'P', b'K', 3, 4, ..] => Magic::Zip,
+            _ => Magic::Other,
+        }
+    }
+}
+
+/// Hidden code in `archive`, sorted by path. Dex files found (directly or
+/// inside a nested jar or APK) are added to `index` as payloads; one that
+/// does not parse is still reported, as it may be what a packer decrypts.
+///
+/// A payload that cannot be read within the limits is reported with an
+/// empty `sha256`.
+pub fn payloads<R: ReadAt + ?Sized>(
+    archive: &Archive,
+    src: &R,
+    limits: &Limits,
+    index: &mut DexIndex,
+) -> Result<Vec<Payload>, InspectError> {
+    let loaded: HashSet<&str> = dex::loaded_dex(archive, limits)
+        .into_iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut budget = limits.max_payload_bytes;
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for entry in archive.entries() {
+        let name = entry.name.as_str();
+        if loaded.contains(name) || !seen.insert(name) || !may_hide_code(name) {
+            continue;
+        }
+        if entry.unreadable.is_some() {
+            continue;
+        }
+        let magic = peek(src, entry).map_or(Magic::Other, |head| Magic::of(&head));
+        let named = named_as_code(name);
+        if magic == Magic::Other && !(named && entry.uncompressed_size >= MIN_ENCRYPTED) {
+            continue;
+        }
+        let bytes = if entry.uncompressed_size <= budget {
+            archive.read(src, entry, limits).ok()
+        } else {
+            None
+        };
+        let Some(bytes) = bytes else {
+            if magic != Magic::Zip || named {
+                out.push(payload(name, magic, entry.uncompressed_size, None));
+            }
+            continue;
+        };
+        budget = budget.saturating_sub(bytes.len() as u64);
+        let kind = match magic {
+            Magic::Dex => {
+                // A payload that does not parse is still a payload.
+                let _ = index.add(name, &bytes, DexOrigin::Payload, limits);
+                "dex"
+            }
+            Magic::Zip => match nested(name, &bytes, limits, index, &mut budget) {
+                Some(kind) => kind,
+                None => continue,
+            },
+            Magic::Other => "encrypted",
+        };
+        out.push(Payload {
+            path: name.to_owned(),
+            kind: kind.to_owned(),
+            size: bytes.len() as u64,
+            sha256: dex::hex(&Sha256::digest(&bytes)),
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+fn payload(path: &str, magic: Magic, size: u64, sha256: Option<String>) -> Payload {
+    let kind = match magic {
+        Magic::Dex => "dex",
+        Magic::Zip => "jar",
+        Magic::Other => "encrypted",
+    };
+    Payload {
+        path: path.to_owned(),
+        kind: kind.to_owned(),
+        size,
+        sha256: sha256.unwrap_or_default(),
+    }
+}
+
+/// Entries that are not the platform's own files: the manifest, resource
+/// table, signatures and native libraries are read by their own modules.
+fn may_hide_code(name: &str) -> bool {
+    !(name.ends_with('/')
+        || name == "AndroidManifest.xml"
+        || name == "resources.arsc"
+        || name.starts_with("META-INF/")
+        || (name.starts_with("lib/") && name.ends_with(".so")))
+}
+
+/// A name that says dex, jar or APK, also with a suffix added (`x.dex.enc`).
+fn named_as_code(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    [".dex", ".odex", ".jar", ".apk"]
+        .iter()
+        .any(|ext| file.ends_with(ext) || file.contains(&format!("{ext}.")))
+}
+
+/// Classify a nested archive: `apk` when it has a manifest, `jar` when it
+/// has dex code, `None` for a plain zip of data. Its dex files join the
+/// index; archives nested deeper are not opened.
+fn nested(
+    outer: &str,
+    bytes: &Vec<u8>,
+    limits: &Limits,
+    index: &mut DexIndex,
+    budget: &mut u64,
+) -> Option<&'static str> {
+    let archive = Archive::parse(bytes, limits).ok()?;
+    let is_apk = archive.entry("AndroidManifest.xml").is_some();
+    let mut has_dex = false;
+    for entry in archive.entries() {
+        let file = entry.name.as_str();
+        if !(file.starts_with("classes") && file.ends_with(".dex")) || file.contains('/') {
+            continue;
+        }
+        has_dex = true;
+        if entry.uncompressed_size > *budget {
+            continue;
+        }
+        if let Ok(dex) = archive.read(bytes, entry, limits) {
+            *budget = budget.saturating_sub(dex.len() as u64);
+            let _ = index.add(
+                &format!("{outer}!/{file}"),
+                &dex,
+                DexOrigin::Payload,
+                limits,
+            );
+        }
+    }
+    match (is_apk, has_dex) {
+        (true, _) => Some("apk"),
+        (false, true) => Some("jar"),
+        (false, false) => None,
+    }
+}
+
+/// The first bytes of an entry's data, without reading the rest: stored data
+/// is read in place, deflated data is inflated only until they appear.
+fn peek<R: ReadAt + ?Sized>(src: &R, entry: &Entry) -> Option<[u8; MAGIC_LEN]> {
+    let mut head = [0u8; MAGIC_LEN];
+    if entry.uncompressed_size < MAGIC_LEN as u64 {
+        return None;
+    }
+    if entry.method != METHOD_DEFLATED {
+        src.read_exact_at(entry.data_offset, &mut head).ok()?;
+        return Some(head);
+    }
+    let take = usize::try_from(entry.compressed_size).ok()?.min(PEEK_INPUT);
+    let mut input = vec![0u8; take];
+    src.read_exact_at(entry.data_offset, &mut input).ok()?;
+    let mut inflater = Decompress::new(false);
+    let mut filled = 0usize;
+    while filled < MAGIC_LEN {
+        let used = usize::try_from(inflater.total_in()).ok()?;
+        let before = inflater.total_out();
+        inflater
+            .decompress(
+                input.get(used..)?,
+                head.get_mut(filled..)?,
+                FlushDecompress::Sync,
+            )
+            .ok()?;
+        let produced = usize::try_from(inflater.total_out() - before).ok()?;
+        if produced == 0 {
+            return None;
+        }
+        filled += produced;
+    }
+    Some(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_as_code() {
+        assert!(named_as_code("assets/classes.dex"));
+        assert!(named_as_code("assets/a/B.JAR"));
+        assert!(named_as_code("assets/x.dex.enc"));
+        assert!(named_as_code("res/raw/update.apk"));
+        assert!(!named_as_code("assets/dexter.png"));
+        assert!(!named_as_code("assets/index.html"));
+    }
+
+    #[test]
+    fn magic() {
+        assert_eq!(Magic::of(b"dex\n035\0"), Magic::Dex);
+        assert_eq!(Magic::of(b"dey\n036\0"), Magic::Dex);
+        assert_eq!(Magic::of(b"cdex001"), Magic::Dex);
+        assert_eq!(Magic::of(b"PK\x03\x04"), Magic::Zip);
+        assert_eq!(Magic::of(b"\x89PNG"), Magic::Other);
+        assert_eq!(Magic::of(b"de"), Magic::Other);
+    }
+
+    #[test]
+    fn platform_files_are_skipped() {
+        assert!(!may_hide_code("lib/arm64-v8a/libx.so"));
+        assert!(!may_hide_code("META-INF/CERT.RSA"));
+        assert!(may_hide_code("lib/arm64-v8a/payload.jar"));
+        assert!(may_hide_code("assets/a.png"));
+    }
+}

@@ -33,6 +33,11 @@ pub struct Limits {
     pub max_central_directory: u64,
     /// Most zip anomalies reported; the rest are summarised in one.
     pub max_zip_anomalies: u32,
+    /// Largest APK Signing Block read (real ones are a few KiB to a few
+    /// hundred KiB).
+    pub max_signing_block_size: u64,
+    /// Largest JAR signature file (`MANIFEST.MF`, `.SF`, `.RSA`) read for v1.
+    pub max_jar_signature_file: u64,
     /// Most URLs kept from the dex string tables.
     pub max_dex_urls: u32,
     /// Largest total of hidden-payload bytes read (assets, nested archives).
@@ -56,6 +61,8 @@ impl Default for Limits {
             max_listed_files: 50_000,
             max_central_directory: 64 << 20,
             max_zip_anomalies: 1_000,
+            max_signing_block_size: 16 << 20,
+            max_jar_signature_file: 64 << 20,
             max_dex_urls: 2_000,
             max_payload_bytes: 1 << 30,
         }

@@ -1,0 +1,364 @@
+//! Signature verification against the public APK corpus: every APK, three
+//! platform ranges, compared with what `apksigner verify` reported, with
+//! what the source projects' own tests expect, and with the signer-confusion
+//! proofs of concept.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use shelfgate_contract::types::{PreviousVersion, SignerContinuity, SigningFacts};
+use shelfgate_inspect::signing::{self, Options};
+use shelfgate_inspect::zip::Archive;
+use shelfgate_inspect::Limits;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../../shared/corpus/apk");
+
+fn corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(CORPUS);
+    if dir.join("MANIFEST.tsv").exists() {
+        Some(dir)
+    } else {
+        println!("SKIPPED: ../shared not found");
+        None
+    }
+}
+
+/// MANIFEST.tsv rows, by column name.
+fn manifest(dir: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split('\t'))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs as apksigner ran them: its default (the APK's minSdk), then
+/// `--min-sdk-version 24` and `28`.
+const RUNS: [(&str, Option<u32>); 3] = [
+    ("apksigner", None),
+    ("apksigner_min_sdk_24", Some(24)),
+    ("apksigner_min_sdk_28", Some(28)),
+];
+
+/// What one run concluded, in the reference's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Outcome {
+    verified: bool,
+    /// Verified schemes among v1, v2, v3 (apksigner 31 knows no v3.1).
+    schemes: Vec<String>,
+    signers: Vec<String>,
+}
+
+fn ours(facts: &SigningFacts) -> Outcome {
+    Outcome {
+        verified: facts.verified,
+        schemes: if facts.verified {
+            facts
+                .schemes
+                .iter()
+                .filter(|s| s.verified && ["v1", "v2", "v3"].contains(&s.scheme.as_str()))
+                .map(|s| s.scheme.clone())
+                .collect()
+        } else {
+            vec![]
+        },
+        signers: facts.signers.iter().map(|c| c.sha256.clone()).collect(),
+    }
+}
+
+fn reference(run: &Value) -> Outcome {
+    let verified = run["verified"].as_bool().unwrap_or(false);
+    let mut schemes: Vec<String> = run["schemes"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, v)| *k != "v4" && v.as_bool() == Some(true))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    schemes.sort();
+    Outcome {
+        verified,
+        schemes: if verified { schemes } else { vec![] },
+        signers: if verified {
+            run["signers"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s["cert_sha256"].as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            vec![]
+        },
+    }
+}
+
+fn sdk(row: &BTreeMap<String, String>, key: &str) -> Option<u32> {
+    row.get(key).and_then(|v| v.trim().parse().ok())
+}
+
+/// Verifies one APK for a run; `None` when it is not a zip we can read.
+fn verify(
+    path: &Path,
+    row: &BTreeMap<String, String>,
+    min_override: Option<u32>,
+) -> Option<SigningFacts> {
+    let data = std::fs::read(path).unwrap();
+    let limits = Limits::default();
+    let archive = Archive::parse(&data, &limits).ok()?;
+    // apksig reads minSdkVersion from the manifest (1 when absent); the
+    // target SDK defaults to it.
+    let min_sdk = sdk(row, "minSdk").unwrap_or(1);
+    let mut options = Options::new(min_override.unwrap_or(min_sdk));
+    options.target_sdk = Some(sdk(row, "targetSdk").unwrap_or(min_sdk));
+    Some(signing::verify_apk(&data, &archive, &options, &limits))
+}
+
+/// Why apksigner 31.0.2's answer is not the reference for this run, if a
+/// known limit of that tool applies. The case is then judged by the source
+/// project's expectation (`sig_expected`) instead.
+fn tool_gap(reference: &Value, facts: Option<&SigningFacts>) -> Option<&'static str> {
+    let errors = reference["errors"].to_string();
+    if errors.contains("NoSuchAlgorithmException") {
+        return Some("apksigner 31 on OpenJDK 17 lacks the algorithm (RSA-PSS)");
+    }
+    let v31 = facts.and_then(|f| f.schemes.iter().find(|s| s.scheme == "v3.1"));
+    if v31.is_some_and(|s| s.present) {
+        return Some("apksigner 31 predates APK Signature Scheme v3.1 (Android 13)");
+    }
+    None
+}
+
+#[test]
+fn corpus_agrees_with_apksigner() {
+    let Some(dir) = corpus() else { return };
+    let rows = manifest(&dir);
+    let mut runs = 0;
+    let mut agree = 0;
+    let mut explained = Vec::new();
+    let mut unexplained = Vec::new();
+    for row in &rows {
+        let file = &row["file"];
+        let json: Value = serde_json::from_slice(
+            &std::fs::read(dir.join("reference").join(format!("{file}.json"))).unwrap(),
+        )
+        .unwrap();
+        let expected = row.get("sig_expected").map(String::as_str).unwrap_or("");
+        for (key, min) in RUNS {
+            runs += 1;
+            let facts = verify(&dir.join(file), row, min);
+            let got = facts.as_ref().map(ours).unwrap_or(Outcome {
+                verified: false,
+                schemes: vec![],
+                signers: vec![],
+            });
+            let want = reference(&json[key]);
+            if got == want {
+                agree += 1;
+                continue;
+            }
+            let line = format!(
+                "{file} [{key}]: ours {got:?} vs apksigner {want:?}; errors: {:?}",
+                facts.as_ref().map(|f| &f.errors)
+            );
+            match tool_gap(&json[key], facts.as_ref()) {
+                Some(why)
+                    if expected == "valid" && got.verified
+                        || expected == "invalid" && !got.verified =>
+                {
+                    explained.push(format!(
+                        "{line}\n    explained: {why}; source expects {expected}"
+                    ))
+                }
+                _ => unexplained.push(line),
+            }
+        }
+    }
+    println!("signing corpus: {agree}/{runs} runs agree with apksigner");
+    for e in &explained {
+        println!("EXPLAINED {e}");
+    }
+    for u in &unexplained {
+        println!("DISAGREE {u}");
+    }
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained disagreements",
+        unexplained.len()
+    );
+}
+
+#[test]
+fn corpus_meets_source_expectations() {
+    let Some(dir) = corpus() else { return };
+    let mut failures = Vec::new();
+    for row in manifest(&dir) {
+        let file = &row["file"];
+        let runs: Vec<Option<SigningFacts>> = RUNS
+            .iter()
+            .map(|(_, min)| verify(&dir.join(file), &row, *min))
+            .collect();
+        let verified: Vec<&SigningFacts> = runs.iter().flatten().filter(|f| f.verified).collect();
+        match row.get("sig_expected").map(String::as_str).unwrap_or("") {
+            // The apksig fixtures are valid for some platform range.
+            "valid" if verified.is_empty() => {
+                failures.push(format!("{file}: expected valid, never verifies"))
+            }
+            "invalid" if !verified.is_empty() => {
+                failures.push(format!("{file}: expected invalid, verifies"))
+            }
+            "unsigned" => {
+                for f in runs.iter().flatten() {
+                    if f.verified || f.schemes.iter().any(|s| s.present) {
+                        failures.push(format!("{file}: expected unsigned, has a signature"));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let signer = row
+            .get("expected_signer_sha256")
+            .map(|s| s.trim())
+            .unwrap_or("");
+        if !signer.is_empty() {
+            for f in &verified {
+                let got: Vec<&str> = f.signers.iter().map(|c| c.sha256.as_str()).collect();
+                if got != [signer] {
+                    failures.push(format!("{file}: signer {got:?}, expected {signer}"));
+                }
+            }
+        }
+    }
+    for f in &failures {
+        println!("FAIL {f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} expectations not met",
+        failures.len()
+    );
+}
+
+fn facts_for(file: &str, min_sdk: u32) -> Option<SigningFacts> {
+    let dir = corpus()?;
+    let data = std::fs::read(dir.join(file)).unwrap();
+    let limits = Limits::default();
+    let archive = Archive::parse(&data, &limits).unwrap();
+    Some(signing::verify_apk(
+        &data,
+        &archive,
+        &Options::new(min_sdk),
+        &limits,
+    ))
+}
+
+/// fdroidserver issue 1128: a stray `.RSA` without a JAR manifest (poc1) and
+/// a PKCS#7 block whose first certificate is not the signer's (poc3a). A
+/// naive parser reports the first certificate it sees.
+#[test]
+fn signer_confusion_reports_the_trusted_signer() {
+    const TRUSTED: &str = "1dbb8be012293e988a0820f7d455b07abd267d2c0b500fc793fcfd80141cb5ce";
+    for (file, min_sdk) in [
+        ("fdroid-issue-1128-poc1.apk", 29),
+        ("fdroid-issue-1128-poc3a.apk", 23),
+    ] {
+        let Some(facts) = facts_for(file, min_sdk) else {
+            return;
+        };
+        assert!(facts.verified, "{file}: {:?}", facts.errors);
+        let signers: Vec<&str> = facts.signers.iter().map(|c| c.sha256.as_str()).collect();
+        assert_eq!(signers, [TRUSTED], "{file}");
+    }
+}
+
+#[test]
+fn rotation_lineage_and_continuity() {
+    for file in [
+        "androguard-v1v2v3-with-rsa-2048-lineage-3-signers.apk",
+        "androguard-golden-aligned-v1v2v3-lineage-out.apk",
+    ] {
+        let Some(facts) = facts_for(file, 28) else {
+            return;
+        };
+        assert!(facts.verified, "{file}: {:?}", facts.errors);
+        let signer = facts.signers[0].sha256.clone();
+        let lineage = &facts.lineage;
+        assert!(lineage.len() >= 2, "{file}: lineage {lineage:?}");
+        assert_eq!(
+            lineage.last().unwrap().cert_sha256,
+            signer,
+            "{file}: newest lineage node is the signer"
+        );
+        let previous = |sha: &str| PreviousVersion {
+            version_code: 1,
+            signer_sha256: vec![sha.to_string()],
+            lineage_sha256: vec![],
+            permissions: vec![],
+            pi_types: vec![],
+            accepted_at: "2024-01-01".into(),
+        };
+        assert_eq!(
+            signing::continuity(&previous(&signer), &facts),
+            SignerContinuity::SameSigner
+        );
+        let root = &lineage[0];
+        let expected = if root.installed_data {
+            SignerContinuity::Successor
+        } else {
+            SignerContinuity::Stranger
+        };
+        assert_eq!(
+            signing::continuity(&previous(&root.cert_sha256), &facts),
+            expected,
+            "{file}"
+        );
+        assert_eq!(
+            signing::continuity(&previous(&"00".repeat(32)), &facts),
+            SignerContinuity::Stranger
+        );
+    }
+    if let Some(facts) = facts_for("androguard-v1v2v3-with-rsa-2048-lineage-3-signers.apk", 28) {
+        assert_eq!(facts.lineage.len(), 3);
+    }
+}
+
+#[test]
+fn signer_facts_are_complete() {
+    let Some(facts) = facts_for("androguard-app-prod-debug.apk", 21) else {
+        return;
+    };
+    assert!(facts.verified, "{:?}", facts.errors);
+    let c = &facts.signers[0];
+    assert_eq!(
+        c.sha256,
+        "5e29b0ae637411e251bd8deb235d4fa812e7ab79a6a69f3ea0b7324bdca6a390"
+    );
+    assert_eq!(c.sha1.len(), 40);
+    assert_eq!(c.md5.len(), 32);
+    assert!(c
+        .sha256
+        .chars()
+        .all(|ch| ch.is_ascii_hexdigit() && !ch.is_ascii_uppercase()));
+    assert_eq!(c.subject, "CN=Android Debug,O=Android,C=US");
+    assert!(c.is_debug);
+    assert!(
+        c.not_before.ends_with('Z') && c.not_before.contains('T'),
+        "{}",
+        c.not_before
+    );
+    assert_eq!(c.key_algorithm, "RSA");
+    assert!(c.key_bits >= 1024);
+    assert!(!c.signature_algorithm.is_empty());
+}

@@ -49,6 +49,11 @@ pub mod bindings {
     });
 }
 
+pub mod attribution;
+pub mod manifest;
+pub mod market;
+pub mod text;
+
 pub use bindings::exports::shelfgate::policy::policy::Guest as Policy;
 pub use bindings::shelfgate::policy::host::{Context, Facts, Identity, Listing, SigningSummary};
 pub use bindings::shelfgate::policy::types;
@@ -65,8 +70,8 @@ macro_rules! export_policy {
 /// Everything a policy usually needs.
 pub mod prelude {
     pub use crate::{
-        json, types, Confidence, Context, DataSource, Decision, Evidence, EvidenceSource, Facts, Finding,
-        FindingBuilder, Listing, Policy, PolicyMetadata, Rule,
+        attribution, json, manifest, market, text, types, Confidence, Context, DataSource, Decision, Evidence,
+        EvidenceSource, Facts, Finding, FindingBuilder, Listing, Policy, PolicyMetadata, Rule,
     };
 }
 

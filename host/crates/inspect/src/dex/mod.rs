@@ -32,6 +32,8 @@
 mod api;
 mod names;
 mod reader;
+#[cfg(test)]
+mod synthetic;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;

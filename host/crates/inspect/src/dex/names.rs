@@ -126,6 +126,25 @@ pub struct ClassSet {
 }
 
 impl ClassSet {
+    /// A set from dotted class names, e.g. facts recorded elsewhere or a
+    /// test fixture. Names listed as both defined and referenced count as
+    /// defined.
+    pub fn from_names<'a>(
+        defined: impl IntoIterator<Item = &'a str>,
+        referenced: impl IntoIterator<Item = &'a str>,
+    ) -> ClassSet {
+        let mut d = NameBuf::default();
+        defined.into_iter().for_each(|n| d.push_internal(n));
+        let mut r = NameBuf::default();
+        referenced.into_iter().for_each(|n| r.push_internal(n));
+        let defined = d.sorted();
+        let referenced = r.sorted().minus(&defined);
+        ClassSet {
+            defined,
+            referenced,
+        }
+    }
+
     /// Defined classes, sorted.
     pub fn defined(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.defined.iter()

@@ -1,0 +1,373 @@
+//! Binary XML (AXML): the compiled form of `AndroidManifest.xml` and `res/xml`.
+//!
+//! Decoding follows the platform's `ResXMLTree`/`ResXMLParser`, so a file is
+//! read the way a device reads it: the header's size bounds the document,
+//! top-level chunks before the first node set the string pool and the
+//! resource-id map, nodes are walked in order, unknown node types are
+//! skipped, and every chunk is validated before use. Attributes keep their
+//! resource id from the map: the platform matches `android:` attributes by id,
+//! and packers rename the name strings to fool tools that match by name.
+//!
+//! The result is a flat tree ([`Document`]), so neither building nor dropping
+//! it recurses however deep a hostile file nests.
+
+mod pool;
+mod value;
+
+pub use pool::StringPool;
+pub use value::Value;
+
+use crate::Limits;
+
+const RES_STRING_POOL_TYPE: u16 = 0x0001;
+const RES_XML_RESOURCE_MAP_TYPE: u16 = 0x0180;
+const RES_XML_FIRST_CHUNK_TYPE: u16 = 0x0100;
+const RES_XML_LAST_CHUNK_TYPE: u16 = 0x017f;
+const RES_XML_START_NAMESPACE_TYPE: u16 = 0x0100;
+const RES_XML_END_NAMESPACE_TYPE: u16 = 0x0101;
+const RES_XML_START_ELEMENT_TYPE: u16 = 0x0102;
+const RES_XML_END_ELEMENT_TYPE: u16 = 0x0103;
+const RES_XML_CDATA_TYPE: u16 = 0x0104;
+
+const CHUNK_HEADER_LEN: usize = 8;
+/// `ResXMLTree_node`: chunk header, line number, comment.
+const NODE_HEADER_LEN: usize = 16;
+/// `ResXMLTree_attrExt`.
+const ATTR_EXT_LEN: usize = 20;
+/// `ResXMLTree_attribute`.
+const ATTRIBUTE_LEN: usize = 20;
+const NO_INDEX: u32 = 0xffff_ffff;
+
+/// Why a binary XML file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AxmlError {
+    #[error("file header declares {declared} bytes but the file has {actual}")]
+    WrongFileSize { declared: u64, actual: u64 },
+    #[error("string {index} is not NUL-terminated")]
+    StringNotTerminated { index: u32 },
+    #[error("string index {0} is out of range")]
+    StringIndex(u32),
+    #[error("string pool: {0}")]
+    StringPool(&'static str),
+    #[error("chunk at offset {offset}: {why}")]
+    Chunk { offset: usize, why: &'static str },
+    #[error("no root element")]
+    NoRoot,
+    #[error("more than {0} elements")]
+    TooManyElements(u32),
+}
+
+/// A decoded document: every element in document order, each knowing its
+/// children by index.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    elements: Vec<Element>,
+    /// Namespace declarations `(prefix, uri)`, in order.
+    pub namespaces: Vec<(String, String)>,
+}
+
+/// One element with its typed attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    pub namespace: Option<String>,
+    pub name: String,
+    pub attributes: Vec<Attribute>,
+    pub line: u32,
+    /// Nesting depth; top-level elements are at 0.
+    pub depth: u32,
+    /// The element's own text (CDATA chunks directly inside it).
+    pub text: String,
+    children: Vec<u32>,
+}
+
+/// One attribute: its name, the resource id the map gives that name, the
+/// raw text if the compiler kept it, and the typed value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub namespace: Option<String>,
+    pub name: String,
+    pub resource_id: Option<u32>,
+    pub raw: Option<String>,
+    pub value: Value,
+}
+
+impl Document {
+    /// The root element: the first top-level element (the platform's
+    /// manifest parser stops at its end tag and ignores what follows).
+    pub fn root(&self) -> Option<&Element> {
+        self.elements.first()
+    }
+
+    /// Every element, in document order.
+    pub fn elements(&self) -> &[Element] {
+        &self.elements
+    }
+
+    /// The direct children of `element`, in order.
+    pub fn children<'a>(&'a self, element: &'a Element) -> impl Iterator<Item = &'a Element> + 'a {
+        element
+            .children
+            .iter()
+            .filter_map(|&i| self.elements.get(i as usize))
+    }
+}
+
+impl Element {
+    /// The attribute with resource id `id`; failing that, an attribute
+    /// named `name` that has no resource id. The platform resolves
+    /// `android:` attributes by id alone, so a renamed name string still
+    /// resolves and a name without its id is only a fallback.
+    pub fn attr(&self, id: u32, name: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|a| a.resource_id == Some(id))
+            .or_else(|| {
+                self.attributes
+                    .iter()
+                    .find(|a| a.resource_id.is_none() && a.name == name)
+            })
+    }
+
+    /// The attribute named `name` with no namespace (`package`,
+    /// `platformBuildVersionCode`), as `XmlPullParser.getAttributeValue(null,
+    /// name)` finds it.
+    pub fn plain_attr(&self, name: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|a| a.namespace.is_none() && a.name == name)
+    }
+}
+
+/// Decode a binary XML file.
+pub fn parse(data: &[u8], limits: &Limits) -> Result<Document, AxmlError> {
+    let header_len = usize::from(le_u16(data, 2).ok_or(AxmlError::NoRoot)?);
+    let declared = le_u32(data, 4).ok_or(AxmlError::NoRoot)? as usize;
+    if header_len > declared || declared > data.len() {
+        return Err(AxmlError::WrongFileSize {
+            declared: declared as u64,
+            actual: data.len() as u64,
+        });
+    }
+    // The header's size, not the file's, bounds the document.
+    let data = data.get(..declared).unwrap_or_default();
+
+    let mut pool = StringPool::default();
+    let mut ids: &[u8] = &[];
+    let mut at = header_len;
+    let first_node = loop {
+        let chunk = chunk_at(data, at, CHUNK_HEADER_LEN)
+            .map_err(|why| AxmlError::Chunk { offset: at, why })?;
+        match chunk.kind {
+            RES_STRING_POOL_TYPE => pool = StringPool::parse(chunk.bytes)?,
+            RES_XML_RESOURCE_MAP_TYPE => ids = chunk.body(),
+            RES_XML_FIRST_CHUNK_TYPE..=RES_XML_LAST_CHUNK_TYPE => break at,
+            _ => {}
+        }
+        at += chunk.bytes.len();
+    };
+
+    let mut builder = Builder {
+        doc: Document::default(),
+        open: Vec::new(),
+        pool,
+        ids,
+        max_elements: limits.max_xml_elements,
+    };
+    let mut at = first_node;
+    while at < data.len() {
+        let chunk = chunk_at(data, at, NODE_HEADER_LEN)
+            .map_err(|why| AxmlError::Chunk { offset: at, why })?;
+        builder.node(&chunk).map_err(|e| match e {
+            NodeError::Axml(e) => e,
+            NodeError::Malformed(why) => AxmlError::Chunk { offset: at, why },
+        })?;
+        at += chunk.bytes.len();
+    }
+    if builder.doc.elements.is_empty() {
+        return Err(AxmlError::NoRoot);
+    }
+    Ok(builder.doc)
+}
+
+enum NodeError {
+    Axml(AxmlError),
+    Malformed(&'static str),
+}
+
+impl From<AxmlError> for NodeError {
+    fn from(e: AxmlError) -> Self {
+        NodeError::Axml(e)
+    }
+}
+
+struct Builder<'a> {
+    doc: Document,
+    /// Indices of the elements still open, innermost last.
+    open: Vec<u32>,
+    pool: StringPool<'a>,
+    ids: &'a [u8],
+    max_elements: u32,
+}
+
+impl Builder<'_> {
+    fn node(&mut self, chunk: &Chunk<'_>) -> Result<(), NodeError> {
+        let ext = chunk.body();
+        let line = le_u32(chunk.bytes, 8).unwrap_or(0);
+        let min_ext = match chunk.kind {
+            RES_XML_START_NAMESPACE_TYPE | RES_XML_END_NAMESPACE_TYPE => 8,
+            RES_XML_START_ELEMENT_TYPE => ATTR_EXT_LEN,
+            RES_XML_END_ELEMENT_TYPE => 8,
+            RES_XML_CDATA_TYPE => 12,
+            // The platform skips node types it does not know.
+            _ => return Ok(()),
+        };
+        if ext.len() < min_ext {
+            return Err(NodeError::Malformed(
+                "node is shorter than its type requires",
+            ));
+        }
+        let field = |at: usize| le_u32(ext, at).unwrap_or(NO_INDEX);
+        match chunk.kind {
+            RES_XML_START_NAMESPACE_TYPE => {
+                let prefix = self.optional_string(field(0))?.unwrap_or_default();
+                let uri = self.optional_string(field(4))?.unwrap_or_default();
+                self.doc.namespaces.push((prefix, uri));
+            }
+            RES_XML_START_ELEMENT_TYPE => self.start_element(chunk, ext, line)?,
+            RES_XML_END_ELEMENT_TYPE => {
+                self.open.pop();
+            }
+            RES_XML_CDATA_TYPE => {
+                let text = self.pool.get(field(0))?;
+                let open = self.open.last().copied();
+                if let Some(element) = open.and_then(|i| self.doc.elements.get_mut(i as usize)) {
+                    element.text.push_str(&text);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn start_element(&mut self, chunk: &Chunk<'_>, ext: &[u8], line: u32) -> Result<(), NodeError> {
+        if self.doc.elements.len() >= self.max_elements as usize {
+            return Err(AxmlError::TooManyElements(self.max_elements).into());
+        }
+        let ext_at = chunk.header_len;
+        let h16 = |at: usize| usize::from(le_u16(ext, at).unwrap_or(0));
+        let (attr_start, attr_size, attr_count) = (h16(8), h16(10), h16(12));
+        // As the platform's validateNode: the attributes must fit the node.
+        let first = ext_at + attr_start;
+        let span = attr_size * attr_count;
+        if first > chunk.bytes.len() || chunk.bytes.len() - first < span {
+            return Err(NodeError::Malformed("attributes run past the node"));
+        }
+        if attr_count > 0 && attr_size < ATTRIBUTE_LEN {
+            return Err(NodeError::Malformed("attribute records are too small"));
+        }
+
+        let mut attributes = Vec::with_capacity(attr_count);
+        for i in 0..attr_count {
+            let at = first + i * attr_size;
+            let rec = chunk
+                .bytes
+                .get(at..at + ATTRIBUTE_LEN)
+                .ok_or(NodeError::Malformed("attribute runs past the node"))?;
+            let f = |off: usize| le_u32(rec, off).unwrap_or(NO_INDEX);
+            let name_index = f(4);
+            let kind = rec.get(15).copied().unwrap_or(0);
+            attributes.push(Attribute {
+                namespace: self.optional_string(f(0))?,
+                name: self.pool.get(name_index)?.into_owned(),
+                resource_id: le_u32(self.ids, (name_index as usize).saturating_mul(4))
+                    .filter(|&id| id != 0),
+                raw: self.optional_string(f(8))?,
+                value: Value::decode(kind, f(16), &self.pool)?,
+            });
+        }
+
+        let index = self.doc.elements.len() as u32;
+        let parent = self.open.last().copied();
+        if let Some(parent) = parent.and_then(|p| self.doc.elements.get_mut(p as usize)) {
+            parent.children.push(index);
+        }
+        self.doc.elements.push(Element {
+            namespace: self.optional_string(le_u32(ext, 0).unwrap_or(NO_INDEX))?,
+            name: self
+                .pool
+                .get(le_u32(ext, 4).unwrap_or(NO_INDEX))?
+                .into_owned(),
+            attributes,
+            line,
+            depth: self.open.len() as u32,
+            text: String::new(),
+            children: Vec::new(),
+        });
+        self.open.push(index);
+        Ok(())
+    }
+
+    fn optional_string(&self, index: u32) -> Result<Option<String>, AxmlError> {
+        if index == NO_INDEX {
+            return Ok(None);
+        }
+        Ok(Some(self.pool.get(index)?.into_owned()))
+    }
+}
+
+/// A validated chunk: its type, header length and bytes (header included).
+pub(crate) struct Chunk<'a> {
+    pub kind: u16,
+    pub header_len: usize,
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Chunk<'a> {
+    /// The bytes after the chunk's header.
+    pub fn body(&self) -> &'a [u8] {
+        self.bytes.get(self.header_len..).unwrap_or_default()
+    }
+}
+
+/// The chunk at `at`, checked as the platform's `validate_chunk` does: a
+/// header of at least `min_header` bytes, within the chunk, both sizes
+/// 4-byte aligned, and the chunk within the data.
+pub(crate) fn chunk_at(
+    data: &[u8],
+    at: usize,
+    min_header: usize,
+) -> Result<Chunk<'_>, &'static str> {
+    let kind = le_u16(data, at).ok_or("truncated chunk header")?;
+    let header_len = usize::from(le_u16(data, at + 2).ok_or("truncated chunk header")?);
+    let size = le_u32(data, at + 4).ok_or("truncated chunk header")? as usize;
+    if header_len < min_header {
+        return Err("chunk header is too small");
+    }
+    if header_len > size {
+        return Err("chunk header is larger than the chunk");
+    }
+    if (header_len | size) & 3 != 0 {
+        return Err("chunk size is not 4-byte aligned");
+    }
+    let bytes = data
+        .get(at..)
+        .and_then(|rest| rest.get(..size))
+        .ok_or("chunk runs past the end of the data")?;
+    Ok(Chunk {
+        kind,
+        header_len,
+        bytes,
+    })
+}
+
+pub(crate) fn le_u16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+pub(crate) fn le_u32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}

@@ -1,0 +1,712 @@
+//! Manifest facts: what `AndroidManifest.xml` declares, read as the platform's
+//! package parser reads it.
+//!
+//! Three platform rules shape everything here:
+//! - `android:` attributes are matched by resource id (see [`axml`]), with
+//!   the name only as a fallback for attributes that carry no id;
+//! - an element counts only where the parser looks for it: a
+//!   `<uses-permission>` is a permission only as a direct child of
+//!   `<manifest>`, a component only as a direct child of the first
+//!   `<application>`;
+//! - defaults are the platform's: `minSdkVersion` 1, `targetSdkVersion` the
+//!   minimum, `enabled` true, and `exported` true iff the component has an
+//!   intent filter (providers: iff the target SDK is below 17).
+//!
+//! References (`@string/app_name`, `@bool/debug`) are resolved through
+//! `resources.arsc` when it is given.
+
+use shelfgate_contract::types::{
+    Application, Component, ComponentKind, DeclaredPermission, IntentFilter, Localized, MetaData,
+    NetworkSecurity, Queries, UsesFeature, UsesPermission,
+};
+
+use crate::arsc::ResourceTable;
+use crate::axml::{self, Attribute, Document, Element, Value};
+use crate::{InspectError, Limits};
+
+/// Resource ids of the `android:` attributes read here (`android.R.attr`).
+mod attr {
+    pub const LABEL: u32 = 0x0101_0001;
+    pub const ICON: u32 = 0x0101_0002;
+    pub const NAME: u32 = 0x0101_0003;
+    pub const PERMISSION: u32 = 0x0101_0006;
+    pub const PROTECTION_LEVEL: u32 = 0x0101_0009;
+    pub const PERMISSION_GROUP: u32 = 0x0101_000a;
+    pub const ENABLED: u32 = 0x0101_000e;
+    pub const DEBUGGABLE: u32 = 0x0101_000f;
+    pub const EXPORTED: u32 = 0x0101_0010;
+    pub const PROCESS: u32 = 0x0101_0011;
+    pub const AUTHORITIES: u32 = 0x0101_0018;
+    pub const GRANT_URI_PERMISSIONS: u32 = 0x0101_001b;
+    pub const VALUE: u32 = 0x0101_0024;
+    pub const RESOURCE: u32 = 0x0101_0025;
+    pub const MIME_TYPE: u32 = 0x0101_0026;
+    pub const SCHEME: u32 = 0x0101_0027;
+    pub const HOST: u32 = 0x0101_0028;
+    pub const PATH: u32 = 0x0101_002a;
+    pub const PATH_PREFIX: u32 = 0x0101_002b;
+    pub const PATH_PATTERN: u32 = 0x0101_002c;
+    pub const TARGET_ACTIVITY: u32 = 0x0101_0202;
+    pub const MIN_SDK_VERSION: u32 = 0x0101_020c;
+    pub const VERSION_CODE: u32 = 0x0101_021b;
+    pub const VERSION_NAME: u32 = 0x0101_021c;
+    pub const TARGET_SDK_VERSION: u32 = 0x0101_0270;
+    pub const MAX_SDK_VERSION: u32 = 0x0101_0271;
+    pub const TEST_ONLY: u32 = 0x0101_0272;
+    pub const ALLOW_BACKUP: u32 = 0x0101_0280;
+    pub const REQUIRED: u32 = 0x0101_028e;
+    pub const EXTRACT_NATIVE_LIBS: u32 = 0x0101_04ea;
+    pub const FULL_BACKUP_CONTENT: u32 = 0x0101_04eb;
+    pub const USES_CLEARTEXT_TRAFFIC: u32 = 0x0101_04ec;
+    pub const NETWORK_SECURITY_CONFIG: u32 = 0x0101_0527;
+    pub const VERSION_CODE_MAJOR: u32 = 0x0101_0576;
+    pub const FOREGROUND_SERVICE_TYPE: u32 = 0x0101_0599;
+    pub const REQUEST_LEGACY_EXTERNAL_STORAGE: u32 = 0x0101_0603;
+    pub const DATA_EXTRACTION_RULES: u32 = 0x0101_063e;
+}
+
+/// `Build.VERSION_CODES.CUR_DEVELOPMENT`: the level of a pre-release
+/// codename (`targetSdkVersion="VanillaIceCream"`).
+const CUR_DEVELOPMENT: u32 = 10_000;
+/// Below this target SDK a provider without `android:exported` is exported.
+const PROVIDER_EXPORT_DEFAULT_BELOW: u32 = 17;
+
+/// The manifest-derived part of `ApkFacts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestFacts {
+    pub package: String,
+    /// `versionCodeMajor << 32 | versionCode`.
+    pub version_code: u64,
+    pub version_name: Option<String>,
+    pub min_sdk: u32,
+    /// Effective target SDK: the minimum when none is declared.
+    pub target_sdk: u32,
+    pub target_sdk_declared: Option<u32>,
+    pub max_sdk: Option<u32>,
+    /// Requested permission names, sorted and deduplicated.
+    pub permissions: Vec<String>,
+    pub uses_permissions: Vec<UsesPermission>,
+    pub declared_permissions: Vec<DeclaredPermission>,
+    pub features: Vec<UsesFeature>,
+    /// `network_security` is left empty: the config is another file, read
+    /// with [`parse_network_security`].
+    pub application: Application,
+    pub components: Vec<Component>,
+    pub queries: Queries,
+}
+
+/// Read the manifest facts from a binary `AndroidManifest.xml`.
+pub fn parse(
+    manifest: &[u8],
+    resources: Option<&ResourceTable>,
+    limits: &Limits,
+) -> Result<ManifestFacts, InspectError> {
+    let doc = axml::parse(manifest, limits).map_err(|e| InspectError::Manifest(e.to_string()))?;
+    let root = doc
+        .root()
+        .filter(|r| r.name == "manifest")
+        .ok_or_else(|| InspectError::Manifest("root element is not <manifest>".to_owned()))?;
+    let reader = Reader {
+        doc: &doc,
+        resources,
+    };
+
+    let package = root
+        .plain_attr("package")
+        .map(|a| reader.text(a))
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| InspectError::Manifest("<manifest> has no package".to_owned()))?;
+    let version_code = reader
+        .int(root, attr::VERSION_CODE, "versionCode")
+        .unwrap_or(0) as u32;
+    let version_major = reader
+        .int(root, attr::VERSION_CODE_MAJOR, "versionCodeMajor")
+        .unwrap_or(0) as u32;
+
+    let mut facts = ManifestFacts {
+        version_code: u64::from(version_major) << 32 | u64::from(version_code),
+        version_name: reader.attr_text(root, attr::VERSION_NAME, "versionName"),
+        min_sdk: 1,
+        target_sdk: 1,
+        target_sdk_declared: None,
+        max_sdk: None,
+        permissions: Vec::new(),
+        uses_permissions: Vec::new(),
+        declared_permissions: Vec::new(),
+        features: Vec::new(),
+        application: empty_application(),
+        components: Vec::new(),
+        queries: Queries {
+            packages: Vec::new(),
+            intents: Vec::new(),
+            providers: Vec::new(),
+        },
+        package,
+    };
+
+    let mut application = None;
+    for child in doc.children(root) {
+        match child.name.as_str() {
+            "uses-sdk" => reader.uses_sdk(child, &mut facts),
+            "uses-permission" => reader.uses_permission(child, false, &mut facts),
+            "uses-permission-sdk-23" | "uses-permission-sdk-m" => {
+                reader.uses_permission(child, true, &mut facts)
+            }
+            "permission" => {
+                if let Some(name) = reader.attr_text(child, attr::NAME, "name") {
+                    facts.declared_permissions.push(DeclaredPermission {
+                        name,
+                        protection_level: Some(protection_level(
+                            reader
+                                .int(child, attr::PROTECTION_LEVEL, "protectionLevel")
+                                .unwrap_or(0) as u32,
+                        )),
+                        group: reader.attr_text(child, attr::PERMISSION_GROUP, "permissionGroup"),
+                    });
+                }
+            }
+            "uses-feature" => {
+                if let Some(name) = reader.attr_text(child, attr::NAME, "name") {
+                    let required = reader
+                        .bool(child, attr::REQUIRED, "required")
+                        .unwrap_or(true);
+                    facts.features.push(UsesFeature { name, required });
+                }
+            }
+            "queries" => reader.queries(child, &mut facts.queries),
+            // The parser reads the first <application> only.
+            "application" if application.is_none() => application = Some(child),
+            _ => {}
+        }
+    }
+    facts.target_sdk = facts.target_sdk_declared.unwrap_or(facts.min_sdk);
+    facts.permissions = facts
+        .uses_permissions
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    facts.permissions.sort();
+    facts.permissions.dedup();
+
+    if let Some(app) = application {
+        facts.application = reader.application(app, &facts.package);
+        for child in doc.children(app) {
+            let kind = match child.name.as_str() {
+                "activity" => ComponentKind::Activity,
+                "activity-alias" => ComponentKind::ActivityAlias,
+                "service" => ComponentKind::Service,
+                "receiver" => ComponentKind::Receiver,
+                "provider" => ComponentKind::Provider,
+                _ => continue,
+            };
+            if let Some(component) = reader.component(child, kind, &facts.package, facts.target_sdk)
+            {
+                facts.components.push(component);
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// Read a binary `res/xml` network security config.
+pub fn parse_network_security(
+    xml: &[u8],
+    limits: &Limits,
+) -> Result<NetworkSecurity, InspectError> {
+    let doc = axml::parse(xml, limits)
+        .map_err(|e| InspectError::Manifest(format!("network security config: {e}")))?;
+    let root = doc
+        .root()
+        .filter(|r| r.name == "network-security-config")
+        .ok_or_else(|| {
+            InspectError::Manifest(
+                "network security config has no <network-security-config> root".to_owned(),
+            )
+        })?;
+    let reader = Reader {
+        doc: &doc,
+        resources: None,
+    };
+    let mut config = NetworkSecurity {
+        cleartext_permitted: None,
+        cleartext_domains: Vec::new(),
+        trusts_user_certs: false,
+        has_debug_overrides: false,
+    };
+    // Domain configs nest and inherit `cleartextTrafficPermitted`; walk
+    // them with an explicit stack of (element, inherited value).
+    let mut stack: Vec<(&Element, Option<bool>)> = Vec::new();
+    for child in doc.children(root) {
+        match child.name.as_str() {
+            "base-config" => {
+                config.cleartext_permitted = reader.plain_bool(child, "cleartextTrafficPermitted");
+                config.trusts_user_certs |= reader.trusts_user_certs(child);
+            }
+            "domain-config" => stack.push((child, None)),
+            "debug-overrides" => config.has_debug_overrides = true,
+            _ => {}
+        }
+    }
+    while let Some((element, inherited)) = stack.pop() {
+        let permitted = reader
+            .plain_bool(element, "cleartextTrafficPermitted")
+            .or(inherited);
+        config.trusts_user_certs |= reader.trusts_user_certs(element);
+        for child in doc.children(element) {
+            match child.name.as_str() {
+                "domain" if permitted == Some(true) => {
+                    config.cleartext_domains.push(child.text.trim().to_owned());
+                }
+                "domain-config" => stack.push((child, permitted)),
+                _ => {}
+            }
+        }
+    }
+    config.cleartext_domains.sort();
+    config.cleartext_domains.dedup();
+    Ok(config)
+}
+
+/// Attribute access with references resolved through the resource table.
+struct Reader<'a> {
+    doc: &'a Document,
+    resources: Option<&'a ResourceTable>,
+}
+
+impl Reader<'_> {
+    /// The attribute's value with references followed to the default
+    /// configuration's value.
+    fn value(&self, attribute: &Attribute) -> Value {
+        match (attribute.value.reference(), self.resources) {
+            (Some(id), Some(table)) => table
+                .resolve(id, "")
+                .unwrap_or_else(|| attribute.value.clone()),
+            _ => attribute.value.clone(),
+        }
+    }
+
+    fn text(&self, attribute: &Attribute) -> String {
+        match self.value(attribute) {
+            Value::String(s) => s,
+            Value::Null | Value::Empty => attribute.raw.clone().unwrap_or_default(),
+            other => other.to_text(),
+        }
+    }
+
+    fn attr_text(&self, element: &Element, id: u32, name: &str) -> Option<String> {
+        element.attr(id, name).map(|a| self.text(a))
+    }
+
+    fn bool(&self, element: &Element, id: u32, name: &str) -> Option<bool> {
+        element.attr(id, name).and_then(|a| self.value(a).as_bool())
+    }
+
+    fn int(&self, element: &Element, id: u32, name: &str) -> Option<i64> {
+        element.attr(id, name).and_then(|a| self.value(a).as_int())
+    }
+
+    fn plain_bool(&self, element: &Element, name: &str) -> Option<bool> {
+        element
+            .plain_attr(name)
+            .and_then(|a| self.value(a).as_bool())
+    }
+
+    /// `@type/name` for a resource-valued attribute, else its text.
+    fn resource_name(&self, element: &Element, id: u32, name: &str) -> Option<String> {
+        let attribute = element.attr(id, name)?;
+        Some(match attribute.value.reference() {
+            Some(res) => self.reference_name(res),
+            None => self.text(attribute),
+        })
+    }
+
+    fn reference_name(&self, id: u32) -> String {
+        self.resources
+            .and_then(|t| t.name(id))
+            .map_or_else(|| format!("@0x{id:08x}"), |n| format!("@{n}"))
+    }
+
+    /// An SDK level: a number, or a pre-release codename.
+    fn sdk_level(&self, element: &Element, id: u32, name: &str) -> Option<u32> {
+        let value = self.value(element.attr(id, name)?);
+        match value {
+            Value::String(ref s) if s.trim().parse::<u32>().is_err() => Some(CUR_DEVELOPMENT),
+            _ => value.as_int().and_then(|v| u32::try_from(v).ok()),
+        }
+    }
+
+    fn uses_sdk(&self, element: &Element, facts: &mut ManifestFacts) {
+        if let Some(min) = self.sdk_level(element, attr::MIN_SDK_VERSION, "minSdkVersion") {
+            facts.min_sdk = min;
+        }
+        if let Some(target) = self.sdk_level(element, attr::TARGET_SDK_VERSION, "targetSdkVersion")
+        {
+            facts.target_sdk_declared = Some(target);
+        }
+        if let Some(max) = self.sdk_level(element, attr::MAX_SDK_VERSION, "maxSdkVersion") {
+            facts.max_sdk = Some(max);
+        }
+    }
+
+    fn uses_permission(&self, element: &Element, sdk23: bool, facts: &mut ManifestFacts) {
+        let Some(name) = self
+            .attr_text(element, attr::NAME, "name")
+            .filter(|n| !n.is_empty())
+        else {
+            return;
+        };
+        let max_sdk = self
+            .int(element, attr::MAX_SDK_VERSION, "maxSdkVersion")
+            .and_then(|v| u32::try_from(v).ok());
+        let permission = UsesPermission {
+            name,
+            max_sdk,
+            sdk23,
+        };
+        if !facts.uses_permissions.contains(&permission) {
+            facts.uses_permissions.push(permission);
+        }
+    }
+
+    fn application(&self, app: &Element, package: &str) -> Application {
+        let (label, labels) = self.label(app);
+        Application {
+            name: self
+                .attr_text(app, attr::NAME, "name")
+                .map(|n| class_name(package, &n)),
+            label,
+            labels,
+            icon: self.resource_name(app, attr::ICON, "icon"),
+            debuggable: self
+                .bool(app, attr::DEBUGGABLE, "debuggable")
+                .unwrap_or(false),
+            test_only: self.bool(app, attr::TEST_ONLY, "testOnly").unwrap_or(false),
+            allow_backup: self.bool(app, attr::ALLOW_BACKUP, "allowBackup"),
+            uses_cleartext_traffic: self.bool(
+                app,
+                attr::USES_CLEARTEXT_TRAFFIC,
+                "usesCleartextTraffic",
+            ),
+            request_legacy_external_storage: self
+                .bool(
+                    app,
+                    attr::REQUEST_LEGACY_EXTERNAL_STORAGE,
+                    "requestLegacyExternalStorage",
+                )
+                .unwrap_or(false),
+            extract_native_libs: self.bool(app, attr::EXTRACT_NATIVE_LIBS, "extractNativeLibs"),
+            full_backup_content: self.resource_name(
+                app,
+                attr::FULL_BACKUP_CONTENT,
+                "fullBackupContent",
+            ),
+            data_extraction_rules: self.resource_name(
+                app,
+                attr::DATA_EXTRACTION_RULES,
+                "dataExtractionRules",
+            ),
+            network_security_config: self.attr_text(
+                app,
+                attr::NETWORK_SECURITY_CONFIG,
+                "networkSecurityConfig",
+            ),
+            network_security: None,
+            meta_data: self.meta_data(app),
+        }
+    }
+
+    /// The default label and the label in every locale.
+    fn label(&self, app: &Element) -> (Option<String>, Vec<Localized>) {
+        let Some(attribute) = app.attr(attr::LABEL, "label") else {
+            return (None, Vec::new());
+        };
+        let labels = match (attribute.value.reference(), self.resources) {
+            (Some(id), Some(table)) => table.localized(id),
+            _ => vec![Localized {
+                locale: String::new(),
+                value: self.text(attribute),
+            }],
+        };
+        let default = labels
+            .iter()
+            .find(|l| l.locale.is_empty())
+            .map(|l| l.value.clone())
+            .or_else(|| Some(self.text(attribute)));
+        (default, labels)
+    }
+
+    fn component(
+        &self,
+        element: &Element,
+        kind: ComponentKind,
+        package: &str,
+        target_sdk: u32,
+    ) -> Option<Component> {
+        let name = class_name(package, &self.attr_text(element, attr::NAME, "name")?);
+        let intent_filters: Vec<IntentFilter> = self
+            .doc
+            .children(element)
+            .filter(|c| c.name == "intent-filter")
+            .map(|f| self.intent_filter(f))
+            .collect();
+        let mut intent_actions: Vec<String> = Vec::new();
+        for action in intent_filters.iter().flat_map(|f| &f.actions) {
+            if !intent_actions.contains(action) {
+                intent_actions.push(action.clone());
+            }
+        }
+        let exported_attr = self.bool(element, attr::EXPORTED, "exported");
+        let exported = exported_attr.unwrap_or(match kind {
+            ComponentKind::Provider => target_sdk < PROVIDER_EXPORT_DEFAULT_BELOW,
+            _ => !intent_filters.is_empty(),
+        });
+        let is_provider = matches!(kind, ComponentKind::Provider);
+        Some(Component {
+            name,
+            exported,
+            exported_attr,
+            permission: self.attr_text(element, attr::PERMISSION, "permission"),
+            enabled: self.bool(element, attr::ENABLED, "enabled").unwrap_or(true),
+            process: self.attr_text(element, attr::PROCESS, "process"),
+            foreground_service_type: self
+                .int(
+                    element,
+                    attr::FOREGROUND_SERVICE_TYPE,
+                    "foregroundServiceType",
+                )
+                .map(|v| foreground_service_types(v as u32)),
+            intent_actions,
+            intent_filters,
+            authorities: if is_provider {
+                self.attr_text(element, attr::AUTHORITIES, "authorities")
+                    .map(|a| {
+                        a.split(';')
+                            .map(str::trim)
+                            .filter(|a| !a.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            grant_uri_permissions: is_provider
+                && self
+                    .bool(element, attr::GRANT_URI_PERMISSIONS, "grantUriPermissions")
+                    .unwrap_or(false),
+            target_activity: match kind {
+                ComponentKind::ActivityAlias => self
+                    .attr_text(element, attr::TARGET_ACTIVITY, "targetActivity")
+                    .map(|t| class_name(package, &t)),
+                _ => None,
+            },
+            meta_data: self.meta_data(element),
+            kind,
+        })
+    }
+
+    fn intent_filter(&self, filter: &Element) -> IntentFilter {
+        let mut out = IntentFilter {
+            actions: Vec::new(),
+            categories: Vec::new(),
+            schemes: Vec::new(),
+            hosts: Vec::new(),
+            mime_types: Vec::new(),
+            paths: Vec::new(),
+        };
+        for child in self.doc.children(filter) {
+            match child.name.as_str() {
+                "action" => out
+                    .actions
+                    .extend(self.attr_text(child, attr::NAME, "name")),
+                "category" => out
+                    .categories
+                    .extend(self.attr_text(child, attr::NAME, "name")),
+                "data" => {
+                    out.schemes
+                        .extend(self.attr_text(child, attr::SCHEME, "scheme"));
+                    out.hosts.extend(self.attr_text(child, attr::HOST, "host"));
+                    out.mime_types
+                        .extend(self.attr_text(child, attr::MIME_TYPE, "mimeType"));
+                    for (id, name) in [
+                        (attr::PATH, "path"),
+                        (attr::PATH_PREFIX, "pathPrefix"),
+                        (attr::PATH_PATTERN, "pathPattern"),
+                    ] {
+                        out.paths.extend(self.attr_text(child, id, name));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn meta_data(&self, parent: &Element) -> Vec<MetaData> {
+        self.doc
+            .children(parent)
+            .filter(|c| c.name == "meta-data")
+            .filter_map(|m| {
+                let name = self.attr_text(m, attr::NAME, "name")?;
+                let value_attr = m.attr(attr::VALUE, "value");
+                let resource = m
+                    .attr(attr::RESOURCE, "resource")
+                    .or(value_attr)
+                    .and_then(|a| a.value.reference())
+                    .map(|id| self.reference_name(id));
+                Some(MetaData {
+                    name,
+                    value: value_attr.map(|a| self.text(a)),
+                    resource,
+                })
+            })
+            .collect()
+    }
+
+    fn queries(&self, queries: &Element, out: &mut Queries) {
+        for child in self.doc.children(queries) {
+            match child.name.as_str() {
+                "package" => out
+                    .packages
+                    .extend(self.attr_text(child, attr::NAME, "name")),
+                "intent" => out.intents.push(self.intent_filter(child)),
+                "provider" => {
+                    if let Some(authorities) =
+                        self.attr_text(child, attr::AUTHORITIES, "authorities")
+                    {
+                        out.providers
+                            .extend(authorities.split(';').map(|a| a.trim().to_owned()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether a config's `<trust-anchors>` include the user's CAs.
+    fn trusts_user_certs(&self, config: &Element) -> bool {
+        self.doc
+            .children(config)
+            .filter(|c| c.name == "trust-anchors")
+            .flat_map(|t| self.doc.children(t))
+            .filter(|c| c.name == "certificates")
+            .any(|c| c.plain_attr("src").is_some_and(|s| self.text(s) == "user"))
+    }
+}
+
+/// A component class name as the platform builds it: `.Foo` and `Foo`
+/// are in the package, anything with a dot elsewhere is taken as is.
+fn class_name(package: &str, name: &str) -> String {
+    if name.starts_with('.') {
+        format!("{package}{name}")
+    } else if !name.contains('.') {
+        format!("{package}.{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// `PermissionInfo.protectionToString`: the base level, then each flag.
+fn protection_level(level: u32) -> String {
+    let base = match level & 0xf {
+        0 => "normal",
+        1 => "dangerous",
+        2 => "signature",
+        3 => "signatureOrSystem",
+        4 => "internal",
+        _ => "unknown",
+    };
+    const FLAGS: &[(u32, &str)] = &[
+        (0x10, "privileged"),
+        (0x20, "development"),
+        (0x40, "appop"),
+        (0x80, "pre23"),
+        (0x100, "installer"),
+        (0x200, "verifier"),
+        (0x400, "preinstalled"),
+        (0x800, "setup"),
+        (0x1000, "instant"),
+        (0x2000, "runtime"),
+        (0x4000, "oem"),
+        (0x8000, "vendorPrivileged"),
+        (0x10000, "textClassifier"),
+        (0x20000, "wellbeing"),
+        (0x40000, "documenter"),
+        (0x80000, "configurator"),
+        (0x100000, "incidentReportApprover"),
+        (0x200000, "appPredictor"),
+        (0x400000, "module"),
+        (0x800000, "companion"),
+        (0x1000000, "retailDemo"),
+        (0x2000000, "recents"),
+        (0x4000000, "role"),
+        (0x8000000, "knownSigner"),
+    ];
+    join_flags(base, level & !0xf, FLAGS)
+}
+
+/// `ServiceInfo.foregroundServiceTypeToLabel`-style names, `|`-joined.
+fn foreground_service_types(types: u32) -> String {
+    const TYPES: &[(u32, &str)] = &[
+        (0x1, "dataSync"),
+        (0x2, "mediaPlayback"),
+        (0x4, "phoneCall"),
+        (0x8, "location"),
+        (0x10, "connectedDevice"),
+        (0x20, "mediaProjection"),
+        (0x40, "camera"),
+        (0x80, "microphone"),
+        (0x100, "health"),
+        (0x200, "remoteMessaging"),
+        (0x400, "systemExempted"),
+        (0x800, "shortService"),
+        (0x1000, "fileManagement"),
+        (0x2000, "mediaProcessing"),
+        (0x4000_0000, "specialUse"),
+    ];
+    if types == 0 {
+        return "none".to_owned();
+    }
+    let mut text = join_flags("", types, TYPES);
+    if text.starts_with('|') {
+        text.remove(0);
+    }
+    text
+}
+
+/// `base|flag|flag...`, with unknown bits as one hex value.
+fn join_flags(base: &str, bits: u32, names: &[(u32, &str)]) -> String {
+    let mut out = base.to_owned();
+    let mut rest = bits;
+    for &(bit, name) in names {
+        if bits & bit != 0 {
+            out.push('|');
+            out.push_str(name);
+            rest &= !bit;
+        }
+    }
+    if rest != 0 {
+        out.push_str(&format!("|0x{rest:x}"));
+    }
+    out
+}
+
+fn empty_application() -> Application {
+    Application {
+        name: None,
+        label: None,
+        labels: Vec::new(),
+        icon: None,
+        debuggable: false,
+        test_only: false,
+        allow_backup: None,
+        uses_cleartext_traffic: None,
+        request_legacy_external_storage: false,
+        extract_native_libs: None,
+        full_backup_content: None,
+        data_extraction_rules: None,
+        network_security_config: None,
+        network_security: None,
+        meta_data: Vec::new(),
+    }
+}

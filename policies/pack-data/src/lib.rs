@@ -42,6 +42,14 @@ pub struct Category {
 
 include!(concat!(env!("OUT_DIR"), "/tables.rs"));
 
+pub mod listing_text;
+pub mod pi;
+pub mod sdk_types;
+
+use pi::PiType;
+
+include!(concat!(env!("OUT_DIR"), "/pi_tables.rs"));
+
 /// The sensitive-permission entry for `name`, if it is runtime, special or
 /// store-restricted.
 pub fn permission(name: &str) -> Option<&'static Permission> {

@@ -1,5 +1,6 @@
 //! Personal-information handling (catalogue area 1).
 
+use shelfgate_pack_data::listing_text::is_boilerplate;
 use shelfgate_pack_data::{permission, PermissionClass};
 use shelfgate_policy_sdk::prelude::*;
 
@@ -10,30 +11,6 @@ const NOTICE_004: Rule = Rule {
     refs: &["ID-METHOD-2019 II.3", "MIIT-2023-26", "MIIT-2020-164 issue 9", "GB/T 41391 §6.5"],
     remediation: "Declare every sensitive permission in the listing with a specific purpose tied to a feature (purpose_zh for the CN market), and show it when the permission is requested.",
 };
-
-/// Purposes that name no feature. ID-METHOD-2019 IV.5 treats "improving
-/// user experience" and the like as no purpose at all.
-const BOILERPLATE: &[&str] = &[
-    "improve user experience",
-    "better user experience",
-    "better service",
-    "improve our service",
-    "improve service",
-    "提升用户体验",
-    "提高用户体验",
-    "改善用户体验",
-    "优化用户体验",
-    "更好的服务",
-    "更好地服务",
-    "提供更好",
-    "优化服务",
-];
-
-fn is_boilerplate(purpose: &str) -> bool {
-    let p = purpose.trim().to_lowercase();
-    let p = p.trim_start_matches("to ").trim_end_matches(['.', '。', '!', '！']);
-    BOILERPLATE.iter().any(|b| p == *b || (p.contains(b) && p.chars().count() <= b.chars().count() + 6))
-}
 
 impl Policy for PiHandling {
     fn metadata() -> PolicyMetadata {

@@ -42,9 +42,15 @@ pub struct Category {
 
 include!(concat!(env!("OUT_DIR"), "/tables.rs"));
 
+pub mod data_safety;
+pub mod identity;
+pub mod lexicon;
+pub mod licences;
 pub mod listing_text;
 pub mod pi;
+pub mod play;
 pub mod sdk_types;
+pub mod signing;
 
 use pi::PiType;
 

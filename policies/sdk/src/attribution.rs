@@ -45,6 +45,17 @@ pub fn callers_by_sdk(sdks: &[SdkMatch], callers: &[String]) -> Vec<(Option<Stri
     groups
 }
 
+/// Like [`callers_by_sdk`], but a reference the host sampled no callers
+/// for still yields one group, the app's.
+pub fn caller_groups(sdks: &[SdkMatch], callers: &[String]) -> Vec<(Option<String>, Vec<String>)> {
+    let groups = callers_by_sdk(sdks, callers);
+    if groups.is_empty() {
+        vec![(None, Vec::new())]
+    } else {
+        groups
+    }
+}
+
 /// The SDK a listing permission entry says declared it (`declared_by:
 /// sdk:<id>`).
 pub fn declared_sdk(decl: &PermissionDecl) -> Option<&str> {

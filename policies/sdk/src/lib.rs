@@ -160,6 +160,15 @@ impl FindingBuilder {
         self
     }
 
+    /// [`sdk`](Self::sdk) when the cause is a bundled SDK, nothing when it
+    /// is the app's own code.
+    pub fn maybe_sdk(self, sdk_id: Option<impl Into<String>>) -> Self {
+        match sdk_id {
+            Some(id) => self.sdk(id),
+            None => self,
+        }
+    }
+
     /// Replace the remediation text of the rule.
     pub fn remediation(mut self, text: impl Into<String>) -> Self {
         self.finding.remediation = text.into();

@@ -12,6 +12,9 @@
 //! `AssetManager2::ResolveReference` goes (20 steps), so a label defined
 //! through `@string/app_name` resolves in every locale the table knows.
 
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use crate::axml::{chunk_at, le_u16, le_u32, StringPool, Value};
 use crate::{InspectError, Limits};
 use shelfgate_contract::types::Localized;
@@ -34,6 +37,10 @@ const NO_ENTRY32: u32 = 0xffff_ffff;
 const NO_ENTRY16: u16 = 0xffff;
 /// `AssetManager2::ResolveReference`'s bound on reference chains.
 const MAX_REFERENCE_DEPTH: usize = 20;
+/// Most distinct resources indexed while localizing one value.
+const MAX_LOCALIZED_STEPS: usize = 64;
+/// Most locales a value is reported in; real apps ship under 200.
+const MAX_LOCALES: usize = 1_000;
 
 /// An indexed resource table. Owns its bytes; holds offsets into them.
 #[derive(Debug)]
@@ -102,7 +109,9 @@ impl ResourceTable {
                     values = Some((at, at + chunk.bytes.len()));
                 }
                 RES_TABLE_PACKAGE_TYPE => {
-                    packages.push(Package::parse(&data, at, chunk.bytes.len())?)
+                    let used: usize = packages.iter().map(|p: &Package| p.types.len()).sum();
+                    let budget = (limits.max_resource_chunks as usize).saturating_sub(used);
+                    packages.push(Package::parse(&data, at, chunk.bytes.len(), budget)?)
                 }
                 _ => {}
             }
@@ -140,11 +149,10 @@ impl ResourceTable {
     pub fn resolve(&self, id: u32, locale: &str) -> Option<Value> {
         let mut id = id;
         for _ in 0..MAX_REFERENCE_DEPTH {
-            let candidates = self.values(id);
-            let value = best_match(&candidates, locale)?;
+            let value = pick(&self.by_locale(id), locale)?.clone();
             match value.reference() {
                 Some(next) => id = next,
-                None => return Some(value.clone()),
+                None => return Some(value),
             }
         }
         None
@@ -153,22 +161,71 @@ impl ResourceTable {
     /// `id` resolved in every locale along its reference chain, as text,
     /// the default locale (`""`) first and the rest sorted.
     pub fn localized(&self, id: u32) -> Vec<Localized> {
-        let mut locales = vec![String::new()];
-        let mut step = Some(id);
+        // Each resource on the chains is indexed once, and only so many:
+        // a hostile table could branch every locale to its own chain.
+        let mut steps = HashMap::new();
+        let mut locales = BTreeSet::from([String::new()]);
+        let mut next = Some(id);
         for _ in 0..MAX_REFERENCE_DEPTH {
-            let Some(current) = step else { break };
-            let candidates = self.values(current);
-            locales.extend(candidates.iter().map(|(c, _)| c.locale.clone()));
-            step = best_match(&candidates, "").and_then(Value::reference);
+            let Some(map) = next.and_then(|id| self.step(&mut steps, id)) else {
+                break;
+            };
+            locales.extend(map.keys().take(MAX_LOCALES).cloned());
+            next = pick(map, "").and_then(Value::reference);
         }
-        locales.sort();
-        locales.dedup();
-        locales
-            .into_iter()
-            .filter_map(|locale| {
-                let value = self.resolve(id, &locale)?.to_text();
-                Some(Localized { locale, value })
-            })
+        let mut out = Vec::new();
+        for locale in locales.into_iter().take(MAX_LOCALES) {
+            let mut current = id;
+            for _ in 0..MAX_REFERENCE_DEPTH {
+                let step = self.step(&mut steps, current);
+                let Some(value) = step.and_then(|map| pick(map, &locale)) else {
+                    break;
+                };
+                match value.reference() {
+                    Some(reference) => current = reference,
+                    None => {
+                        let value = value.to_text();
+                        out.push(Localized { locale, value });
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `by_locale(id)`, memoized in `steps` up to `MAX_LOCALIZED_STEPS`.
+    fn step<'m>(
+        &self,
+        steps: &'m mut HashMap<u32, BTreeMap<String, Value>>,
+        id: u32,
+    ) -> Option<&'m BTreeMap<String, Value>> {
+        if !steps.contains_key(&id) {
+            if steps.len() >= MAX_LOCALIZED_STEPS {
+                return None;
+            }
+            steps.insert(id, self.by_locale(id));
+        }
+        steps.get(&id)
+    }
+
+    /// The best value of `id` for each locale that defines it:
+    /// unqualified configurations first, then file order.
+    fn by_locale(&self, id: u32) -> BTreeMap<String, Value> {
+        let mut best: BTreeMap<String, (bool, Value)> = BTreeMap::new();
+        for (config, value) in self.values(id) {
+            match best.entry(config.locale) {
+                Entry::Vacant(slot) => {
+                    slot.insert((config.qualified, value));
+                }
+                Entry::Occupied(mut slot) if slot.get().0 && !config.qualified => {
+                    slot.insert((false, value));
+                }
+                Entry::Occupied(_) => {}
+            }
+        }
+        best.into_iter()
+            .map(|(locale, (_, value))| (locale, value))
             .collect()
     }
 
@@ -199,7 +256,14 @@ impl ResourceTable {
 }
 
 impl Package {
-    fn parse(data: &[u8], start: usize, len: usize) -> Result<Package, InspectError> {
+    /// Index the package chunk at `start`, holding at most `max_types`
+    /// type chunks.
+    fn parse(
+        data: &[u8],
+        start: usize,
+        len: usize,
+        max_types: usize,
+    ) -> Result<Package, InspectError> {
         let bytes = data.get(start..start + len).unwrap_or_default();
         let header_len = usize::from(le_u16(bytes, 2).unwrap_or(0));
         if header_len < PACKAGE_HEADER_LEN {
@@ -225,6 +289,9 @@ impl Package {
         while at < bytes.len() {
             let chunk = chunk_at(bytes, at, 8).map_err(malformed)?;
             if chunk.kind == RES_TABLE_TYPE_TYPE {
+                if types.len() >= max_types {
+                    return Err(malformed("more type chunks than the limit"));
+                }
                 types.push(TypeChunk::parse(
                     chunk.bytes,
                     chunk.header_len,
@@ -400,18 +467,13 @@ fn ascii(bytes: Option<&[u8]>) -> String {
         .collect()
 }
 
-/// The value the platform would pick for `locale` among `candidates`:
-/// the exact locale, then its language alone, then the default locale;
-/// configurations without other qualifiers first.
-fn best_match<'v>(candidates: &'v [(Config, Value)], locale: &str) -> Option<&'v Value> {
+/// The value the platform would pick for `locale`: the exact locale, then
+/// its language alone, then the default locale.
+fn pick<'v>(by_locale: &'v BTreeMap<String, Value>, locale: &str) -> Option<&'v Value> {
     let language = locale.split('-').next().unwrap_or_default();
-    let tiers = [locale, language, ""];
-    tiers.iter().find_map(|want| {
-        let mut matching = candidates.iter().filter(|(c, _)| c.locale == *want);
-        let first = matching.clone().next()?;
-        let (_, value) = matching.find(|(c, _)| !c.qualified).unwrap_or(first);
-        Some(value)
-    })
+    [locale, language, ""]
+        .iter()
+        .find_map(|want| by_locale.get(*want))
 }
 
 fn malformed(why: &str) -> InspectError {

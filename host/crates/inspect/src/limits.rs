@@ -33,11 +33,19 @@ pub struct Limits {
     pub max_central_directory: u64,
     /// Most zip anomalies reported; the rest are summarised in one.
     pub max_zip_anomalies: u32,
+    /// Most type chunks (type x configuration) in `resources.arsc`; real
+    /// tables have a few thousand. Bounds the cost of each lookup.
+    pub max_resource_chunks: u32,
+    /// Most distinct resource references resolved for one manifest.
+    pub max_resource_lookups: u32,
     /// Largest APK Signing Block read (real ones are a few KiB to a few
     /// hundred KiB).
     pub max_signing_block_size: u64,
-    /// Largest JAR signature file (`MANIFEST.MF`, `.SF`, `.RSA`) read for v1.
+    /// Largest JAR manifest or `.SF` file read for v1.
     pub max_jar_signature_file: u64,
+    /// Largest PKCS#7 signature block (`.RSA`, `.DSA`, `.EC`) read for v1;
+    /// real ones hold a few certificates in a few KiB.
+    pub max_jar_signature_block: u64,
     /// Most URLs kept from the dex string tables.
     pub max_dex_urls: u32,
     /// Largest total of hidden-payload bytes read (assets, nested archives).
@@ -61,8 +69,11 @@ impl Default for Limits {
             max_listed_files: 50_000,
             max_central_directory: 64 << 20,
             max_zip_anomalies: 1_000,
+            max_resource_chunks: 16_384,
+            max_resource_lookups: 1_024,
             max_signing_block_size: 16 << 20,
             max_jar_signature_file: 64 << 20,
+            max_jar_signature_block: 1 << 20,
             max_dex_urls: 2_000,
             max_payload_bytes: 1 << 30,
         }

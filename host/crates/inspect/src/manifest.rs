@@ -20,6 +20,9 @@ use shelfgate_contract::types::{
     NetworkSecurity, Queries, UsesFeature, UsesPermission,
 };
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
 use crate::arsc::ResourceTable;
 use crate::axml::{self, Attribute, Document, Element, Value};
 use crate::{InspectError, Limits};
@@ -106,10 +109,7 @@ pub fn parse(
         .root()
         .filter(|r| r.name == "manifest")
         .ok_or_else(|| InspectError::Manifest("root element is not <manifest>".to_owned()))?;
-    let reader = Reader {
-        doc: &doc,
-        resources,
-    };
+    let reader = Reader::new(&doc, resources, limits);
 
     let package = root
         .plain_attr("package")
@@ -180,6 +180,11 @@ pub fn parse(
         }
     }
     facts.target_sdk = facts.target_sdk_declared.unwrap_or(facts.min_sdk);
+    // The parser ignores exact repeats of a permission request.
+    let mut seen = HashSet::new();
+    facts
+        .uses_permissions
+        .retain(|p| seen.insert((p.name.clone(), p.max_sdk, p.sdk23)));
     facts.permissions = facts
         .uses_permissions
         .iter()
@@ -223,10 +228,7 @@ pub fn parse_network_security(
                 "network security config has no <network-security-config> root".to_owned(),
             )
         })?;
-    let reader = Reader {
-        doc: &doc,
-        resources: None,
-    };
+    let reader = Reader::new(&doc, None, limits);
     let mut config = NetworkSecurity {
         cleartext_permitted: None,
         cleartext_domains: Vec::new(),
@@ -271,18 +273,37 @@ pub fn parse_network_security(
 struct Reader<'a> {
     doc: &'a Document,
     resources: Option<&'a ResourceTable>,
+    /// Resolved references, at most `max_lookups` of them: each lookup
+    /// walks the table, so a manifest of many references is bounded.
+    resolved: RefCell<HashMap<u32, Option<Value>>>,
+    max_lookups: usize,
 }
 
-impl Reader<'_> {
-    /// The attribute's value with references followed to the default
-    /// configuration's value.
-    fn value(&self, attribute: &Attribute) -> Value {
-        match (attribute.value.reference(), self.resources) {
-            (Some(id), Some(table)) => table
-                .resolve(id, "")
-                .unwrap_or_else(|| attribute.value.clone()),
-            _ => attribute.value.clone(),
+impl<'a> Reader<'a> {
+    fn new(doc: &'a Document, resources: Option<&'a ResourceTable>, limits: &Limits) -> Self {
+        Reader {
+            doc,
+            resources,
+            resolved: RefCell::new(HashMap::new()),
+            max_lookups: limits.max_resource_lookups as usize,
         }
+    }
+
+    /// The attribute's value with references followed to the default
+    /// configuration's value; unresolved references stay references.
+    fn value(&self, attribute: &Attribute) -> Value {
+        let (Some(id), Some(table)) = (attribute.value.reference(), self.resources) else {
+            return attribute.value.clone();
+        };
+        let mut resolved = self.resolved.borrow_mut();
+        if !resolved.contains_key(&id) && resolved.len() < self.max_lookups {
+            resolved.insert(id, table.resolve(id, ""));
+        }
+        resolved
+            .get(&id)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| attribute.value.clone())
     }
 
     fn text(&self, attribute: &Attribute) -> String {
@@ -363,9 +384,7 @@ impl Reader<'_> {
             max_sdk,
             sdk23,
         };
-        if !facts.uses_permissions.contains(&permission) {
-            facts.uses_permissions.push(permission);
-        }
+        facts.uses_permissions.push(permission);
     }
 
     fn application(&self, app: &Element, package: &str) -> Application {
@@ -449,12 +468,13 @@ impl Reader<'_> {
             .filter(|c| c.name == "intent-filter")
             .map(|f| self.intent_filter(f))
             .collect();
-        let mut intent_actions: Vec<String> = Vec::new();
-        for action in intent_filters.iter().flat_map(|f| &f.actions) {
-            if !intent_actions.contains(action) {
-                intent_actions.push(action.clone());
-            }
-        }
+        let mut seen = HashSet::new();
+        let intent_actions: Vec<String> = intent_filters
+            .iter()
+            .flat_map(|f| &f.actions)
+            .filter(|a| seen.insert(a.as_str()))
+            .cloned()
+            .collect();
         let exported_attr = self.bool(element, attr::EXPORTED, "exported");
         let exported = exported_attr.unwrap_or(match kind {
             ComponentKind::Provider => target_sdk < PROVIDER_EXPORT_DEFAULT_BELOW,

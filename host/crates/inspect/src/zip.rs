@@ -100,7 +100,10 @@ impl Archive {
         let end = EndRecord::find(src, size, &mut anomalies)?;
 
         if end.entries > u64::from(limits.max_entries) {
-            return Err(too_large("the entry count", u64::from(limits.max_entries)));
+            return Err(InspectError::Zip(format!(
+                "{} entries, above the limit of {}",
+                end.entries, limits.max_entries
+            )));
         }
         if end.cd_size > limits.max_central_directory {
             return Err(too_large(

@@ -37,6 +37,10 @@ const ATTR_EXT_LEN: usize = 20;
 /// `ResXMLTree_attribute`.
 const ATTRIBUTE_LEN: usize = 20;
 const NO_INDEX: u32 = 0xffff_ffff;
+/// Decoded text allowed per byte of input. Real manifests decode about
+/// four characters per byte (each 20-byte attribute names its namespace,
+/// name and raw value); strings repeated far beyond that are an attack.
+const TEXT_PER_BYTE: usize = 16;
 
 /// Why a binary XML file was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +59,8 @@ pub enum AxmlError {
     NoRoot,
     #[error("more than {0} elements")]
     TooManyElements(u32),
+    #[error("decoded text exceeds {TEXT_PER_BYTE} times the file size")]
+    TooMuchText,
 }
 
 /// A decoded document: every element in document order, each knowing its
@@ -172,6 +178,10 @@ pub fn parse(data: &[u8], limits: &Limits) -> Result<Document, AxmlError> {
         pool,
         ids,
         max_elements: limits.max_xml_elements,
+        text_budget: data
+            .len()
+            .saturating_mul(TEXT_PER_BYTE)
+            .saturating_add(1 << 20),
     };
     let mut at = first_node;
     while at < data.len() {
@@ -207,6 +217,9 @@ struct Builder<'a> {
     pool: StringPool<'a>,
     ids: &'a [u8],
     max_elements: u32,
+    /// Decoded text still allowed: a small file whose every node names
+    /// one huge string must not decode it a million times.
+    text_budget: usize,
 }
 
 impl Builder<'_> {
@@ -238,7 +251,7 @@ impl Builder<'_> {
                 self.open.pop();
             }
             RES_XML_CDATA_TYPE => {
-                let text = self.pool.get(field(0))?;
+                let text = self.string(field(0))?;
                 let open = self.open.last().copied();
                 if let Some(element) = open.and_then(|i| self.doc.elements.get_mut(i as usize)) {
                     element.text.push_str(&text);
@@ -278,25 +291,24 @@ impl Builder<'_> {
             let kind = rec.get(15).copied().unwrap_or(0);
             attributes.push(Attribute {
                 namespace: self.optional_string(f(0))?,
-                name: self.pool.get(name_index)?.into_owned(),
+                name: self.string(name_index)?,
                 resource_id: le_u32(self.ids, (name_index as usize).saturating_mul(4))
                     .filter(|&id| id != 0),
                 raw: self.optional_string(f(8))?,
-                value: Value::decode(kind, f(16), &self.pool)?,
+                value: self.charge_value(Value::decode(kind, f(16), &self.pool)?)?,
             });
         }
 
+        let namespace = self.optional_string(le_u32(ext, 0).unwrap_or(NO_INDEX))?;
+        let name = self.string(le_u32(ext, 4).unwrap_or(NO_INDEX))?;
         let index = self.doc.elements.len() as u32;
         let parent = self.open.last().copied();
         if let Some(parent) = parent.and_then(|p| self.doc.elements.get_mut(p as usize)) {
             parent.children.push(index);
         }
         self.doc.elements.push(Element {
-            namespace: self.optional_string(le_u32(ext, 0).unwrap_or(NO_INDEX))?,
-            name: self
-                .pool
-                .get(le_u32(ext, 4).unwrap_or(NO_INDEX))?
-                .into_owned(),
+            namespace,
+            name,
             attributes,
             line,
             depth: self.open.len() as u32,
@@ -307,11 +319,32 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn optional_string(&self, index: u32) -> Result<Option<String>, AxmlError> {
+    fn optional_string(&mut self, index: u32) -> Result<Option<String>, AxmlError> {
         if index == NO_INDEX {
             return Ok(None);
         }
-        Ok(Some(self.pool.get(index)?.into_owned()))
+        self.string(index).map(Some)
+    }
+
+    fn string(&mut self, index: u32) -> Result<String, AxmlError> {
+        let text = self.pool.get(index)?.into_owned();
+        self.charge(text.len())?;
+        Ok(text)
+    }
+
+    fn charge_value(&mut self, value: Value) -> Result<Value, AxmlError> {
+        if let Value::String(text) = &value {
+            self.charge(text.len())?;
+        }
+        Ok(value)
+    }
+
+    fn charge(&mut self, len: usize) -> Result<(), AxmlError> {
+        self.text_budget = self
+            .text_budget
+            .checked_sub(len)
+            .ok_or(AxmlError::TooMuchText)?;
+        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@
 //! | `device-id.sim-serial` | `TelephonyManager.getSimSerialNumber` |
 //! | `device-id.phone-number` | `TelephonyManager.getLine1Number` |
 //! | `device-id.serial` | `Build.getSerial`, a read of the `Build.SERIAL` field |
-//! | `device-id.android-id` | `Settings$Secure.getString` |
+//! | `device-id.android-id` | `Settings$Secure.getString` in a method that loads the string `"android_id"` |
 //! | `device-id.mac` | `WifiInfo.getMacAddress`, `NetworkInterface.getHardwareAddress`, `BluetoothAdapter.getAddress` |
 //! | `installed-apps` | `PackageManager.getInstalledPackages`, `getInstalledApplications` |
 //! | `clipboard` | `ClipboardManager.getPrimaryClip`, `getText`, `addPrimaryClipChangedListener` |
@@ -20,7 +20,8 @@
 //! | `webview.file-access` | `WebSettings.setAllowFileAccessFromFileURLs`, `setAllowUniversalAccessFromFileURLs` |
 //! | `webview.javascript` | `WebSettings.setJavaScriptEnabled` |
 //! | `webview.ssl-proceed` | `SslErrorHandler.proceed` |
-//! | `accessibility` | any `AccessibilityService` method (a subclass's constructor calls one); `AccessibilityManager.getInstalledAccessibilityServiceList`, `getEnabledAccessibilityServiceList`; `AccessibilityNodeInfo.performAction`, `findAccessibilityNodeInfosByText`, `findAccessibilityNodeInfosByViewId` |
+//! | `accessibility` | any `AccessibilityService` method (a subclass's constructor calls one) |
+//! | `accessibility.window-content` | `AccessibilityManager.getInstalledAccessibilityServiceList`, `getEnabledAccessibilityServiceList`; `AccessibilityNodeInfo.performAction`, `findAccessibilityNodeInfosByText`, `findAccessibilityNodeInfosByViewId` |
 //! | `package-installer` | `PackageInstaller.createSession`, any `PackageInstaller$Session` method |
 //! | `sensor.accelerometer` | `SensorManager.registerListener` (the sensor type is a run-time value) |
 //! | `alarm.repeating` | `AlarmManager.setRepeating`, `setInexactRepeating` |
@@ -29,10 +30,18 @@
 //! | `tls.trust-all` | a defined `X509TrustManager` whose `checkServerTrusted` is only `return-void` |
 //! | `tls.hostname-verifier-all` | a defined `HostnameVerifier` whose `verify` only returns `true` |
 //!
-//! Accessibility is narrowed to the service and to the calls that read or
-//! drive other apps' windows: `AccessibilityManager.isEnabled` and
-//! `AccessibilityNodeInfo` setters are used by every UI toolkit to *support*
-//! accessibility, and a key that every app trips tells a policy nothing.
+//! `accessibility` is the service alone. The calls that read or drive other
+//! apps' windows have their own key, because the support library and
+//! androidx wrap every one of them in compat classes
+//! (`AccessibilityNodeInfoCompat*`): nearly every app references them, so a
+//! policy must look at the callers. `isEnabled` and the `AccessibilityNodeInfo`
+//! setters, which UI toolkits use to *support* accessibility, are not listed.
+//!
+//! `Settings$Secure.getString` reads any secure setting (the support
+//! library reads `enabled_notification_listeners` with it), so it counts as
+//! reading ANDROID_ID only in a method that also loads `"android_id"`, which
+//! is how `Settings.Secure.ANDROID_ID` compiles; such a reference is listed
+//! only when a caller is found.
 //!
 //! Java compiles `this.startForeground(..)` in `MyService` as a reference to
 //! `MyService.startForeground`, not `Service.startForeground`. Methods that
@@ -49,6 +58,9 @@ pub(crate) struct Api {
     pub name: Option<&'static [u8]>,
     /// Parameter descriptors that identify the method on a subclass too.
     pub inherited: Option<&'static [&'static [u8]]>,
+    /// A string constant the calling method must also load, e.g. the
+    /// settings key; without it the call is about something else.
+    pub with_string: Option<&'static [u8]>,
 }
 
 const fn m(key: &'static str, class: &'static str, name: &'static str) -> Api {
@@ -57,6 +69,7 @@ const fn m(key: &'static str, class: &'static str, name: &'static str) -> Api {
         class: class.as_bytes(),
         name: Some(name.as_bytes()),
         inherited: None,
+        with_string: None,
     }
 }
 
@@ -66,6 +79,7 @@ const fn any(key: &'static str, class: &'static str) -> Api {
         class: class.as_bytes(),
         name: None,
         inherited: None,
+        with_string: None,
     }
 }
 
@@ -80,12 +94,14 @@ const fn sub(
         class: class.as_bytes(),
         name: Some(name.as_bytes()),
         inherited: Some(params),
+        with_string: None,
     }
 }
 
 const TELEPHONY: &str = "Landroid/telephony/TelephonyManager;";
 const LOCATION: &str = "Landroid/location/LocationManager;";
 const FUSED: &str = "Lcom/google/android/gms/location/FusedLocationProviderClient;";
+const PACKAGE_MANAGER: &str = "Landroid/content/pm/PackageManager;";
 const CLIPBOARD: &str = "Landroid/content/ClipboardManager;";
 const WEB_SETTINGS: &str = "Landroid/webkit/WebSettings;";
 const ALARM: &str = "Landroid/app/AlarmManager;";
@@ -93,6 +109,7 @@ const A11Y_MANAGER: &str = "Landroid/view/accessibility/AccessibilityManager;";
 const A11Y_NODE: &str = "Landroid/view/accessibility/AccessibilityNodeInfo;";
 
 /// Method references, matched on `method_ids`.
+#[rustfmt::skip]
 pub(crate) const METHODS: &[Api] = &[
     m("device-id.imei", TELEPHONY, "getDeviceId"),
     m("device-id.imei", TELEPHONY, "getImei"),
@@ -101,36 +118,15 @@ pub(crate) const METHODS: &[Api] = &[
     m("device-id.sim-serial", TELEPHONY, "getSimSerialNumber"),
     m("device-id.phone-number", TELEPHONY, "getLine1Number"),
     m("device-id.serial", "Landroid/os/Build;", "getSerial"),
-    m(
-        "device-id.android-id",
-        "Landroid/provider/Settings$Secure;",
-        "getString",
-    ),
-    m(
-        "device-id.mac",
-        "Landroid/net/wifi/WifiInfo;",
-        "getMacAddress",
-    ),
-    m(
-        "device-id.mac",
-        "Ljava/net/NetworkInterface;",
-        "getHardwareAddress",
-    ),
-    m(
-        "device-id.mac",
-        "Landroid/bluetooth/BluetoothAdapter;",
-        "getAddress",
-    ),
-    m(
-        "installed-apps",
-        "Landroid/content/pm/PackageManager;",
-        "getInstalledPackages",
-    ),
-    m(
-        "installed-apps",
-        "Landroid/content/pm/PackageManager;",
-        "getInstalledApplications",
-    ),
+    Api {
+        with_string: Some(b"android_id"),
+        ..m("device-id.android-id", "Landroid/provider/Settings$Secure;", "getString")
+    },
+    m("device-id.mac", "Landroid/net/wifi/WifiInfo;", "getMacAddress"),
+    m("device-id.mac", "Ljava/net/NetworkInterface;", "getHardwareAddress"),
+    m("device-id.mac", "Landroid/bluetooth/BluetoothAdapter;", "getAddress"),
+    m("installed-apps", PACKAGE_MANAGER, "getInstalledPackages"),
+    m("installed-apps", PACKAGE_MANAGER, "getInstalledApplications"),
     m("clipboard", CLIPBOARD, "getPrimaryClip"),
     m("clipboard", CLIPBOARD, "getText"),
     m("clipboard", CLIPBOARD, "addPrimaryClipChangedListener"),
@@ -142,112 +138,39 @@ pub(crate) const METHODS: &[Api] = &[
     m("location.updates", FUSED, "requestLocationUpdates"),
     m("location.updates", FUSED, "getLastLocation"),
     m("location.updates", FUSED, "getCurrentLocation"),
-    m(
-        "dynamic-code.class-loader",
-        "Ldalvik/system/DexClassLoader;",
-        "<init>",
-    ),
-    m(
-        "dynamic-code.class-loader",
-        "Ldalvik/system/InMemoryDexClassLoader;",
-        "<init>",
-    ),
-    m(
-        "dynamic-code.class-loader",
-        "Ldalvik/system/PathClassLoader;",
-        "<init>",
-    ),
-    any(
-        "dynamic-code.class-loader",
-        "Ldalvik/system/BaseDexClassLoader;",
-    ),
-    m(
-        "dynamic-code.class-loader",
-        "Ldalvik/system/DexFile;",
-        "loadDex",
-    ),
+    m("dynamic-code.class-loader", "Ldalvik/system/DexClassLoader;", "<init>"),
+    m("dynamic-code.class-loader", "Ldalvik/system/InMemoryDexClassLoader;", "<init>"),
+    m("dynamic-code.class-loader", "Ldalvik/system/PathClassLoader;", "<init>"),
+    any("dynamic-code.class-loader", "Ldalvik/system/BaseDexClassLoader;"),
+    m("dynamic-code.class-loader", "Ldalvik/system/DexFile;", "loadDex"),
     m("dynamic-code.native-load", "Ljava/lang/System;", "load"),
     m("dynamic-code.native-load", "Ljava/lang/Runtime;", "load"),
     m("runtime.exec", "Ljava/lang/Runtime;", "exec"),
     m("runtime.exec", "Ljava/lang/ProcessBuilder;", "start"),
-    sub(
-        "webview.js-bridge",
-        "Landroid/webkit/WebView;",
-        "addJavascriptInterface",
-        &[b"Ljava/lang/Object;", b"Ljava/lang/String;"],
-    ),
-    m(
-        "webview.file-access",
-        WEB_SETTINGS,
-        "setAllowFileAccessFromFileURLs",
-    ),
-    m(
-        "webview.file-access",
-        WEB_SETTINGS,
-        "setAllowUniversalAccessFromFileURLs",
-    ),
+    sub("webview.js-bridge", "Landroid/webkit/WebView;", "addJavascriptInterface",
+        &[b"Ljava/lang/Object;", b"Ljava/lang/String;"]),
+    m("webview.file-access", WEB_SETTINGS, "setAllowFileAccessFromFileURLs"),
+    m("webview.file-access", WEB_SETTINGS, "setAllowUniversalAccessFromFileURLs"),
     m("webview.javascript", WEB_SETTINGS, "setJavaScriptEnabled"),
-    m(
-        "webview.ssl-proceed",
-        "Landroid/webkit/SslErrorHandler;",
-        "proceed",
-    ),
-    any(
-        "accessibility",
-        "Landroid/accessibilityservice/AccessibilityService;",
-    ),
-    m(
-        "accessibility",
-        A11Y_MANAGER,
-        "getInstalledAccessibilityServiceList",
-    ),
-    m(
-        "accessibility",
-        A11Y_MANAGER,
-        "getEnabledAccessibilityServiceList",
-    ),
-    m("accessibility", A11Y_NODE, "performAction"),
-    m(
-        "accessibility",
-        A11Y_NODE,
-        "findAccessibilityNodeInfosByText",
-    ),
-    m(
-        "accessibility",
-        A11Y_NODE,
-        "findAccessibilityNodeInfosByViewId",
-    ),
-    m(
-        "package-installer",
-        "Landroid/content/pm/PackageInstaller;",
-        "createSession",
-    ),
-    any(
-        "package-installer",
-        "Landroid/content/pm/PackageInstaller$Session;",
-    ),
-    m(
-        "sensor.accelerometer",
-        "Landroid/hardware/SensorManager;",
-        "registerListener",
-    ),
+    m("webview.ssl-proceed", "Landroid/webkit/SslErrorHandler;", "proceed"),
+    any("accessibility", "Landroid/accessibilityservice/AccessibilityService;"),
+    m("accessibility.window-content", A11Y_MANAGER, "getInstalledAccessibilityServiceList"),
+    m("accessibility.window-content", A11Y_MANAGER, "getEnabledAccessibilityServiceList"),
+    m("accessibility.window-content", A11Y_NODE, "performAction"),
+    m("accessibility.window-content", A11Y_NODE, "findAccessibilityNodeInfosByText"),
+    m("accessibility.window-content", A11Y_NODE, "findAccessibilityNodeInfosByViewId"),
+    m("package-installer", "Landroid/content/pm/PackageInstaller;", "createSession"),
+    any("package-installer", "Landroid/content/pm/PackageInstaller$Session;"),
+    m("sensor.accelerometer", "Landroid/hardware/SensorManager;", "registerListener"),
     m("alarm.repeating", ALARM, "setRepeating"),
     m("alarm.repeating", ALARM, "setInexactRepeating"),
     m("alarm.exact", ALARM, "setExact"),
     m("alarm.exact", ALARM, "setExactAndAllowWhileIdle"),
     m("alarm.exact", ALARM, "setAlarmClock"),
-    sub(
-        "service.start-foreground",
-        "Landroid/app/Service;",
-        "startForeground",
-        &[b"I", b"Landroid/app/Notification;"],
-    ),
-    sub(
-        "service.start-foreground",
-        "Landroid/app/Service;",
-        "startForeground",
-        &[b"I", b"Landroid/app/Notification;", b"I"],
-    ),
+    sub("service.start-foreground", "Landroid/app/Service;", "startForeground",
+        &[b"I", b"Landroid/app/Notification;"]),
+    sub("service.start-foreground", "Landroid/app/Service;", "startForeground",
+        &[b"I", b"Landroid/app/Notification;", b"I"]),
 ];
 
 /// Static field reads, matched on `field_ids`.

@@ -175,6 +175,22 @@ impl DexIndex {
     /// error); references and URLs returned for the caller to merge.
     fn scan(&mut self, dex: &Dex<'_>, limits: &Limits) -> Result<Found, Malformed> {
         let tables = tables();
+        let classes = self.index_names(dex)?;
+        let tags = tags(dex, tables)?;
+        let (urls, needles) = scan_strings(dex, tables, limits)?;
+        let mut slots = Slots::default();
+        match_methods(dex, &tags, tables, &needles, &mut slots)?;
+        match_fields(dex, &tags, tables, &mut slots)?;
+        find_callers(dex, &classes, &tags, tables, &mut slots, limits)?;
+        Ok(Found {
+            refs: slots.into_refs(),
+            urls,
+        })
+    }
+
+    /// Push the defined and referenced class names; the class definitions
+    /// are returned for the code walk.
+    fn index_names(&mut self, dex: &Dex<'_>) -> Result<Vec<reader::ClassDef>, Malformed> {
         let mut defined_here = vec![false; dex.type_count() as usize];
         let mut classes = Vec::with_capacity(dex.class_count() as usize);
         for i in 0..dex.class_count() {
@@ -188,122 +204,15 @@ impl DexIndex {
             }
             classes.push(class);
         }
-
-        // Per type: which entry of `tables.classes` it is, if any.
-        let mut tags: Vec<Option<u16>> = Vec::with_capacity(dex.type_count() as usize);
         for t in 0..dex.type_count() {
-            let desc = dex.type_descriptor(t)?;
-            tags.push(tables.class_index.get(desc).copied());
             if defined_here.get(t as usize) == Some(&false) {
-                let desc = reader::mutf8(element_type(desc));
+                let desc = reader::mutf8(element_type(dex.type_descriptor(t)?));
                 if let Some(name) = class_name(&desc) {
                     self.referenced.push_internal(name);
                 }
             }
         }
-
-        let mut found = Found::default();
-        let mut slots = Slots::default();
-        self.match_methods(dex, &tags, tables, &mut slots)?;
-        match_fields(dex, &tags, tables, &mut slots)?;
-
-        let max_callers = limits.max_callers_per_api as usize;
-        for class in &classes {
-            let overrides = overrides_of(dex, class, &tags, tables)?;
-            let calls = !slots.is_empty();
-            if overrides.is_empty() && !calls {
-                continue;
-            }
-            let mut hit = BTreeSet::new();
-            for method in dex.methods(class)? {
-                if method.code_off == 0 {
-                    continue;
-                }
-                let insns = dex.insns(method.code_off)?;
-                if calls {
-                    reader::for_each_ref(insns, |r| {
-                        if let Some(slot) = slots.lookup(r) {
-                            hit.insert(slot);
-                        }
-                    });
-                }
-                for &o in &overrides {
-                    let Some(rule) = api::OVERRIDES.get(o) else {
-                        continue;
-                    };
-                    let (_, _, name) = dex.method_id(method.method_idx)?;
-                    if dex.string(name)? == rule.name && rule.body.matches(insns) {
-                        hit.insert(slots.slot_for((rule.key, rule.method.to_owned())));
-                    }
-                }
-            }
-            if hit.is_empty() {
-                continue;
-            }
-            let desc = reader::mutf8(dex.type_descriptor(class.class_idx)?);
-            let caller = class_name(&desc).unwrap_or(&desc).replace('/', ".");
-            for slot in hit {
-                if let Some(callers) = slots.callers.get_mut(slot) {
-                    insert_bounded(callers, caller.clone(), max_callers);
-                }
-            }
-        }
-        found.refs = slots.into_refs();
-
-        let http = memchr::memmem::Finder::new(b"http");
-        for s in 0..dex.string_count() {
-            for_each_url(dex.string(s)?, &http, |url| {
-                insert_bounded(
-                    &mut found.urls,
-                    url.to_owned(),
-                    limits.max_dex_urls as usize,
-                );
-            });
-        }
-        Ok(found)
-    }
-
-    /// Match `method_ids` against the table: by declaring class, or for
-    /// methods apps reach through a subclass, by name and parameter types.
-    fn match_methods(
-        &self,
-        dex: &Dex<'_>,
-        tags: &[Option<u16>],
-        tables: &Tables,
-        slots: &mut Slots,
-    ) -> Result<(), Malformed> {
-        for m in 0..dex.method_count() {
-            let (class, proto, name_idx) = dex.method_id(m)?;
-            let tag = tags.get(class as usize).copied().flatten();
-            let by_class = tag.and_then(|t| tables.methods.get(usize::from(t)));
-            if by_class.is_none_or(|list| list.is_empty()) && tables.inherited.is_empty() {
-                continue;
-            }
-            let name = dex.string(name_idx)?;
-            let mut matched = by_class
-                .into_iter()
-                .flatten()
-                .filter_map(|&i| api::METHODS.get(i))
-                .find(|api| api.name.is_none_or(|n| n == name));
-            if matched.is_none() && tag.is_none() {
-                for &i in &tables.inherited {
-                    let Some(api) = api::METHODS.get(i) else {
-                        continue;
-                    };
-                    if api.name == Some(name) && params_are(dex, proto, api.inherited)? {
-                        matched = Some(api);
-                        break;
-                    }
-                }
-            }
-            if let Some(api) = matched {
-                let class_desc = reader::mutf8(dex.type_descriptor(class)?);
-                let written = format!("{}->{}", class_desc, reader::mutf8(name));
-                let slot = slots.slot_for((api.key, written));
-                slots.methods.insert(m, slot);
-            }
-        }
-        Ok(())
+        Ok(classes)
     }
 
     /// The facts and the class names. Callers are the defined classes whose
@@ -342,6 +251,148 @@ impl DexIndex {
     }
 }
 
+/// Per type: its entry in the API tables, if it is a class they name.
+fn tags(dex: &Dex<'_>, tables: &Tables) -> Result<Vec<Option<u16>>, Malformed> {
+    (0..dex.type_count())
+        .map(|t| Ok(tables.class_index.get(dex.type_descriptor(t)?).copied()))
+        .collect()
+}
+
+/// URLs of every string, and the index of each string the API table's
+/// `with_string` conditions name (`None` where the file lacks it).
+fn scan_strings(
+    dex: &Dex<'_>,
+    tables: &Tables,
+    limits: &Limits,
+) -> Result<(BTreeSet<String>, Vec<Option<u32>>), Malformed> {
+    let mut urls = BTreeSet::new();
+    let mut needles = vec![None; tables.needles.len()];
+    let http = memchr::memmem::Finder::new(b"http");
+    for s in 0..dex.string_count() {
+        let text = dex.string(s)?;
+        for_each_url(text, &http, |url| {
+            insert_bounded(&mut urls, url.to_owned(), limits.max_dex_urls as usize);
+        });
+        if let Some(i) = tables.needles.iter().position(|&n| n == text) {
+            if let Some(slot @ None) = needles.get_mut(i) {
+                *slot = Some(s);
+            }
+        }
+    }
+    Ok((urls, needles))
+}
+
+/// Match `method_ids` against the table: by declaring class, or for
+/// methods apps reach through a subclass, by name and parameter types.
+fn match_methods(
+    dex: &Dex<'_>,
+    tags: &[Option<u16>],
+    tables: &Tables,
+    needles: &[Option<u32>],
+    slots: &mut Slots,
+) -> Result<(), Malformed> {
+    for m in 0..dex.method_count() {
+        let (class, proto, name_idx) = dex.method_id(m)?;
+        let tag = tags.get(class as usize).copied().flatten();
+        let by_class = tag.and_then(|t| tables.methods.get(usize::from(t)));
+        let name = dex.string(name_idx)?;
+        let mut matched = by_class
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| api::METHODS.get(i))
+            .find(|api| api.name.is_none_or(|n| n == name));
+        if matched.is_none() && tag.is_none() {
+            for &i in &tables.inherited {
+                let Some(api) = api::METHODS.get(i) else {
+                    continue;
+                };
+                if api.name == Some(name) && params_are(dex, proto, api.inherited)? {
+                    matched = Some(api);
+                    break;
+                }
+            }
+        }
+        let Some(api) = matched else { continue };
+        let needs = match api.with_string {
+            None => None,
+            Some(needle) => {
+                let i = tables.needles.iter().position(|&n| n == needle);
+                match i.and_then(|i| needles.get(i).copied().flatten()) {
+                    Some(idx) => Some(idx),
+                    // The file never loads the string: no call can qualify.
+                    None => continue,
+                }
+            }
+        };
+        let class_desc = reader::mutf8(dex.type_descriptor(class)?);
+        let written = format!("{}->{}", class_desc, reader::mutf8(name));
+        let slot = slots.slot_for((api.key, written), needs);
+        slots.methods.insert(m, slot);
+    }
+    Ok(())
+}
+
+/// Walk the code of every class to name the classes that make each call,
+/// and check the bodies of trust-manager and hostname-verifier overrides.
+fn find_callers(
+    dex: &Dex<'_>,
+    classes: &[reader::ClassDef],
+    tags: &[Option<u16>],
+    tables: &Tables,
+    slots: &mut Slots,
+    limits: &Limits,
+) -> Result<(), Malformed> {
+    let calls = !slots.is_empty();
+    let mut in_method: Vec<usize> = Vec::new();
+    let mut strings: Vec<u32> = Vec::new();
+    for class in classes {
+        let overrides = overrides_of(dex, class, tags, tables)?;
+        if overrides.is_empty() && !calls {
+            continue;
+        }
+        let mut hit = BTreeSet::new();
+        for method in dex.methods(class)? {
+            if method.code_off == 0 {
+                continue;
+            }
+            let insns = dex.insns(method.code_off)?;
+            if calls {
+                in_method.clear();
+                strings.clear();
+                reader::for_each_ref(insns, |r| match r {
+                    CodeRef::String(s) => strings.push(s),
+                    _ => in_method.extend(slots.lookup(r)),
+                });
+                for &slot in &in_method {
+                    if slots.needs(slot).is_none_or(|s| strings.contains(&s)) {
+                        hit.insert(slot);
+                    }
+                }
+            }
+            for &o in &overrides {
+                let Some(rule) = api::OVERRIDES.get(o) else {
+                    continue;
+                };
+                let (_, _, name) = dex.method_id(method.method_idx)?;
+                if dex.string(name)? == rule.name && rule.body.matches(insns) {
+                    hit.insert(slots.slot_for((rule.key, rule.method.to_owned()), None));
+                }
+            }
+        }
+        if hit.is_empty() {
+            continue;
+        }
+        let desc = reader::mutf8(dex.type_descriptor(class.class_idx)?);
+        let caller = class_name(&desc).unwrap_or(&desc).replace('/', ".");
+        for slot in hit {
+            if let Some(callers) = slots.callers.get_mut(slot) {
+                insert_bounded(callers, caller.clone(), limits.max_callers_per_api as usize);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What one file contributes besides names.
 #[derive(Debug, Default)]
 struct Found {
@@ -355,6 +406,8 @@ struct Slots {
     keys: Vec<(&'static str, String)>,
     by_key: HashMap<(&'static str, String), usize>,
     callers: Vec<BTreeSet<String>>,
+    /// A string index the calling method must load too.
+    needs: Vec<Option<u32>>,
     /// `method_ids` index -> slot. Instructions carry 16-bit indices.
     methods: HashMap<u32, usize>,
     fields: HashMap<u32, usize>,
@@ -365,7 +418,7 @@ impl Slots {
         self.methods.is_empty() && self.fields.is_empty()
     }
 
-    fn slot_for(&mut self, key: (&'static str, String)) -> usize {
+    fn slot_for(&mut self, key: (&'static str, String), needs: Option<u32>) -> usize {
         if let Some(&slot) = self.by_key.get(&key) {
             return slot;
         }
@@ -373,18 +426,31 @@ impl Slots {
         self.keys.push(key.clone());
         self.by_key.insert(key, slot);
         self.callers.push(BTreeSet::new());
+        self.needs.push(needs);
         slot
+    }
+
+    fn needs(&self, slot: usize) -> Option<u32> {
+        self.needs.get(slot).copied().flatten()
     }
 
     fn lookup(&self, r: CodeRef) -> Option<usize> {
         match r {
             CodeRef::Method(i) => self.methods.get(&i).copied(),
             CodeRef::StaticField(i) => self.fields.get(&i).copied(),
+            CodeRef::String(_) => None,
         }
     }
 
+    /// A conditional reference with no qualifying caller is not one.
     fn into_refs(self) -> Vec<((&'static str, String), BTreeSet<String>)> {
-        self.keys.into_iter().zip(self.callers).collect()
+        self.keys
+            .into_iter()
+            .zip(self.callers)
+            .zip(self.needs)
+            .filter(|((_, callers), needs)| needs.is_none() || !callers.is_empty())
+            .map(|(ref_, _)| ref_)
+            .collect()
     }
 }
 
@@ -416,7 +482,7 @@ fn match_fields(
                 reader::mutf8(dex.type_descriptor(class)?),
                 reader::mutf8(name)
             );
-            let slot = slots.slot_for((api.key, written));
+            let slot = slots.slot_for((api.key, written), None);
             slots.fields.insert(f, slot);
         }
     }
@@ -470,6 +536,8 @@ struct Tables {
     overrides: Vec<Vec<usize>>,
     /// Methods also matched by name and parameters on other classes.
     inherited: Vec<usize>,
+    /// Distinct `with_string` conditions.
+    needles: Vec<&'static [u8]>,
 }
 
 fn tables() -> &'static Tables {
@@ -481,6 +549,7 @@ fn tables() -> &'static Tables {
             fields: Vec::new(),
             overrides: Vec::new(),
             inherited: Vec::new(),
+            needles: Vec::new(),
         };
         let index = |t: &mut Tables, desc: &'static [u8]| -> usize {
             let next = t.methods.len();
@@ -497,6 +566,11 @@ fn tables() -> &'static Tables {
             t.methods[c].push(i);
             if api.inherited.is_some() {
                 t.inherited.push(i);
+            }
+            if let Some(needle) = api.with_string {
+                if !t.needles.contains(&needle) {
+                    t.needles.push(needle);
+                }
             }
         }
         for (i, api) in api::FIELDS.iter().enumerate() {

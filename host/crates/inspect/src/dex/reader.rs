@@ -116,6 +116,8 @@ pub(crate) enum CodeRef {
     Method(u32),
     /// An `sget*` of `field_ids[idx]`.
     StaticField(u32),
+    /// A `const-string` of `string_ids[idx]`.
+    String(u32),
 }
 
 /// One parsed DEX file, borrowing its bytes.
@@ -354,7 +356,8 @@ const WIDTH: [u8; 256] = {
     w
 };
 
-/// Call `f` for every method invocation and static field read in `insns`.
+/// Call `f` for every method invocation, static field read and string
+/// constant in `insns`.
 /// A truncated final instruction ends the walk: it cannot execute either.
 pub(crate) fn for_each_ref(insns: &[u8], mut f: impl FnMut(CodeRef)) {
     let unit = |pc: usize| -> Option<u16> {
@@ -383,6 +386,16 @@ pub(crate) fn for_each_ref(insns: &[u8], mut f: impl FnMut(CodeRef)) {
             0x60..=0x66 => {
                 if let Some(idx) = unit(pc + 1) {
                     f(CodeRef::StaticField(u32::from(idx)));
+                }
+            }
+            0x1a => {
+                if let Some(idx) = unit(pc + 1) {
+                    f(CodeRef::String(u32::from(idx)));
+                }
+            }
+            0x1b => {
+                if let (Some(lo), Some(hi)) = (unit(pc + 1), unit(pc + 2)) {
+                    f(CodeRef::String(u32::from(lo) | u32::from(hi) << 16));
                 }
             }
             _ => {}
@@ -495,6 +508,7 @@ mod tests {
             0x0300, 0x0001, 0x0003, 0x0000, 0x0102,
             0x0003, // fill-array-data payload: 3 bytes
             0x0062, 0x0009, // sget-object v0, field@9
+            0x001b, 0x0002, 0x0001, // const-string/jumbo v0, string@0x10002
             0x0074, 0xffff, 0x0000, // invoke-virtual/range method@65535
             0x000e, // return-void
             0x006e, // truncated invoke
@@ -507,6 +521,7 @@ mod tests {
             [
                 CodeRef::Method(7),
                 CodeRef::StaticField(9),
+                CodeRef::String(0x1_0002),
                 CodeRef::Method(0xffff)
             ]
         );

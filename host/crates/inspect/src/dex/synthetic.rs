@@ -9,6 +9,8 @@ enum Op {
     Invoke(&'static str, &'static str, &'static [&'static str]),
     /// `sget-object` of `class->name:type`.
     Sget(&'static str, &'static str, &'static str),
+    /// `const-string v0, text`.
+    Str(&'static str),
     ReturnVoid,
     /// `const/4 v0, #1; return v0`.
     ReturnTrue,
@@ -127,7 +129,7 @@ fn put_u32(out: &mut [u8], at: usize, v: u32) {
 }
 
 fn align4(out: &mut Vec<u8>) {
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }
@@ -167,6 +169,10 @@ fn build(classes: &[Class], extra: &[&str]) -> Vec<u8> {
                     Op::Sget(class, name, ty) => {
                         let idx = ids.field(class, name, ty);
                         units.extend([0x0062, idx as u16]);
+                    }
+                    Op::Str(text) => {
+                        let idx = ids.string(text);
+                        units.extend([0x001a, idx as u16]);
                     }
                     Op::ReturnVoid => units.push(0x000e),
                     Op::ReturnTrue => units.extend([0x1012, 0x000f]),
@@ -332,6 +338,7 @@ fn api_refs_name_the_calling_classes() {
                     "onCreate",
                     vec![
                         Op::Invoke(TM, "getDeviceId", &[]),
+                        Op::Str("android_id"),
                         Op::Invoke("Landroid/provider/Settings$Secure;", "getString", &[]),
                         Op::Invoke(TM, "getNetworkOperator", &[]),
                         Op::ReturnVoid,
@@ -350,6 +357,20 @@ fn api_refs_name_the_calling_classes() {
                 )],
             ),
             class("Lcom/app/Quiet;", vec![method("run", vec![Op::ReturnVoid])]),
+            class(
+                "Lcom/app/Prefs;",
+                vec![
+                    method("a", vec![Op::Str("android_id"), Op::ReturnVoid]),
+                    method(
+                        "b",
+                        vec![
+                            Op::Str("enabled_notification_listeners"),
+                            Op::Invoke("Landroid/provider/Settings$Secure;", "getString", &[]),
+                            Op::ReturnVoid,
+                        ],
+                    ),
+                ],
+            ),
         ],
         &[],
     );
@@ -375,7 +396,7 @@ fn api_refs_name_the_calling_classes() {
             ),
         ]
     );
-    assert_eq!(facts.class_count, 3);
+    assert_eq!(facts.class_count, 4);
     assert!(classes.is_defined("com.app.Quiet"));
     assert!(classes.has_prefix("android/telephony/"));
     assert!(facts.packages.contains(&"android.provider".to_owned()));

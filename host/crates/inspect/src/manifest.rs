@@ -730,3 +730,223 @@ fn empty_application() -> Application {
         meta_data: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::axml::writer::{Val, Xml};
+
+    fn manifest(target_sdk: Option<i32>, body: impl FnOnce(Xml) -> Xml) -> ManifestFacts {
+        let mut xml = Xml::default().start(
+            "manifest",
+            &[
+                (None, "package", Val::Str("com.example.app")),
+                (Some(attr::VERSION_CODE), "versionCode", Val::Int(7)),
+                (
+                    Some(attr::VERSION_CODE_MAJOR),
+                    "versionCodeMajor",
+                    Val::Int(2),
+                ),
+            ],
+        );
+        if let Some(target) = target_sdk {
+            xml = xml
+                .start(
+                    "uses-sdk",
+                    &[
+                        (Some(attr::MIN_SDK_VERSION), "minSdkVersion", Val::Int(10)),
+                        (
+                            Some(attr::TARGET_SDK_VERSION),
+                            "targetSdkVersion",
+                            Val::Int(target),
+                        ),
+                    ],
+                )
+                .end("uses-sdk");
+        }
+        let bytes = body(xml).end("manifest").finish();
+        parse(&bytes, None, &Limits::default()).unwrap()
+    }
+
+    fn name(value: &'static str) -> (Option<u32>, &'static str, Val) {
+        (Some(attr::NAME), "name", Val::Str(value))
+    }
+
+    #[test]
+    fn only_direct_children_of_manifest_are_permissions() {
+        let facts = manifest(Some(30), |x| {
+            x.start("uses-permission", &[name("android.permission.INTERNET")])
+                .end("uses-permission")
+                .start(
+                    "uses-permission-sdk-23",
+                    &[name("android.permission.CAMERA")],
+                )
+                .end("uses-permission-sdk-23")
+                .start("application", &[])
+                .start("uses-permission", &[name("android.permission.READ_SMS")])
+                .end("uses-permission")
+                .end("application")
+                .start("uses-permission", &[name("android.permission.INTERNET")])
+                .end("uses-permission")
+        });
+        assert_eq!(
+            facts.permissions,
+            ["android.permission.CAMERA", "android.permission.INTERNET"]
+        );
+        assert_eq!(facts.uses_permissions.len(), 2);
+        assert!(facts
+            .uses_permissions
+            .iter()
+            .any(|p| p.sdk23 && p.name.ends_with("CAMERA")));
+    }
+
+    #[test]
+    fn versions_and_sdk_defaults() {
+        let facts = manifest(Some(33), |x| x);
+        assert_eq!(facts.version_code, (2 << 32) | 7);
+        assert_eq!(
+            (facts.min_sdk, facts.target_sdk, facts.target_sdk_declared),
+            (10, 33, Some(33))
+        );
+
+        let facts = manifest(None, |x| x);
+        assert_eq!(
+            (facts.min_sdk, facts.target_sdk, facts.target_sdk_declared),
+            (1, 1, None)
+        );
+
+        let facts = manifest(None, |x| {
+            x.start(
+                "uses-sdk",
+                &[(Some(attr::MIN_SDK_VERSION), "minSdkVersion", Val::Int(21))],
+            )
+            .end("uses-sdk")
+        });
+        assert_eq!((facts.min_sdk, facts.target_sdk), (21, 21));
+    }
+
+    fn components(target_sdk: i32) -> Vec<Component> {
+        manifest(Some(target_sdk), |x| {
+            x.start("application", &[name(".App")])
+                .start("activity", &[name(".Main")])
+                .start("intent-filter", &[])
+                .start("action", &[name("android.intent.action.MAIN")])
+                .end("action")
+                .end("intent-filter")
+                .start("intent-filter", &[])
+                .start("action", &[name("android.intent.action.MAIN")])
+                .end("action")
+                .start("action", &[name("android.intent.action.VIEW")])
+                .end("action")
+                .end("intent-filter")
+                .end("activity")
+                .start("service", &[name("Sync")])
+                .end("service")
+                .start(
+                    "receiver",
+                    &[
+                        name("org.other.Boot"),
+                        (Some(attr::EXPORTED), "exported", Val::Bool(false)),
+                    ],
+                )
+                .start("intent-filter", &[])
+                .end("intent-filter")
+                .end("receiver")
+                .start(
+                    "provider",
+                    &[
+                        name(".Files"),
+                        (Some(attr::AUTHORITIES), "authorities", Val::Str("a;b")),
+                    ],
+                )
+                .end("provider")
+                .end("application")
+                .start("activity", &[name(".Outside")])
+                .end("activity")
+        })
+        .components
+    }
+
+    #[test]
+    fn components_get_the_platform_defaults() {
+        let list = components(16);
+        let names: Vec<_> = list.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "com.example.app.Main",
+                "com.example.app.Sync",
+                "org.other.Boot",
+                "com.example.app.Files"
+            ]
+        );
+        let main = &list[0];
+        assert!(main.exported && main.exported_attr.is_none() && main.enabled);
+        assert_eq!(
+            main.intent_actions,
+            ["android.intent.action.MAIN", "android.intent.action.VIEW"]
+        );
+        assert!(!list[1].exported, "no filter, no attribute");
+        assert!(
+            !list[2].exported,
+            "the explicit attribute wins over the filter"
+        );
+        assert!(list[3].exported, "providers are exported below target 17");
+        assert_eq!(list[3].authorities, ["a", "b"]);
+        assert!(!components(17)[3].exported);
+    }
+
+    #[test]
+    fn network_security_config() {
+        let xml = Xml::default()
+            .start("network-security-config", &[])
+            .start(
+                "base-config",
+                &[(None, "cleartextTrafficPermitted", Val::Str("false"))],
+            )
+            .start("trust-anchors", &[])
+            .start("certificates", &[(None, "src", Val::Str("system"))])
+            .end("certificates")
+            .end("trust-anchors")
+            .end("base-config")
+            .start(
+                "domain-config",
+                &[(None, "cleartextTrafficPermitted", Val::Str("true"))],
+            )
+            .start("domain", &[(None, "includeSubdomains", Val::Str("true"))])
+            .text("example.com")
+            .end("domain")
+            .start("domain-config", &[])
+            .start("domain", &[])
+            .text("inner.example.org")
+            .end("domain")
+            .start("trust-anchors", &[])
+            .start("certificates", &[(None, "src", Val::Str("user"))])
+            .end("certificates")
+            .end("trust-anchors")
+            .end("domain-config")
+            .end("domain-config")
+            .start("debug-overrides", &[])
+            .end("debug-overrides")
+            .end("network-security-config")
+            .finish();
+        let config = parse_network_security(&xml, &Limits::default()).unwrap();
+        assert_eq!(config.cleartext_permitted, Some(false));
+        assert_eq!(
+            config.cleartext_domains,
+            ["example.com", "inner.example.org"]
+        );
+        assert!(config.trusts_user_certs);
+        assert!(config.has_debug_overrides);
+    }
+
+    #[test]
+    fn flags_read_as_the_platform_prints_them() {
+        assert_eq!(protection_level(1), "dangerous");
+        assert_eq!(protection_level(0x12), "signature|privileged");
+        assert_eq!(foreground_service_types(0x48), "location|camera");
+        assert_eq!(class_name("p.q", ".A"), "p.q.A");
+        assert_eq!(class_name("p.q", "A"), "p.q.A");
+        assert_eq!(class_name("p.q", "x.A"), "x.A");
+    }
+}

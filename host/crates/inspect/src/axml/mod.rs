@@ -404,3 +404,265 @@ pub(crate) fn le_u32(b: &[u8], at: usize) -> Option<u32> {
         b.get(at..at.checked_add(4)?)?.try_into().ok()?,
     ))
 }
+
+/// A binary XML writer for tests: the document is described as events and
+/// serialized as aapt2 lays it out (attribute names with ids first in the
+/// pool, so the resource map covers them).
+#[cfg(test)]
+pub(crate) mod writer {
+    pub const ANDROID: &str = "http://schemas.android.com/apk/res/android";
+
+    #[derive(Clone)]
+    pub enum Val {
+        Str(&'static str),
+        Int(i32),
+        Bool(bool),
+        Ref(u32),
+    }
+
+    enum Event {
+        Start(&'static str, Vec<(Option<u32>, &'static str, Val)>),
+        End(&'static str),
+        Text(&'static str),
+    }
+
+    #[derive(Default)]
+    pub struct Xml {
+        events: Vec<Event>,
+    }
+
+    impl Xml {
+        /// Open an element; attributes are `(resource id, name, value)`,
+        /// in the `android:` namespace when they have an id.
+        pub fn start(
+            mut self,
+            name: &'static str,
+            attrs: &[(Option<u32>, &'static str, Val)],
+        ) -> Self {
+            self.events.push(Event::Start(name, attrs.to_vec()));
+            self
+        }
+
+        pub fn end(mut self, name: &'static str) -> Self {
+            self.events.push(Event::End(name));
+            self
+        }
+
+        pub fn text(mut self, text: &'static str) -> Self {
+            self.events.push(Event::Text(text));
+            self
+        }
+
+        pub fn finish(self) -> Vec<u8> {
+            let mut strings: Vec<&str> = Vec::new();
+            let mut ids: Vec<u32> = Vec::new();
+            for event in &self.events {
+                if let Event::Start(_, attrs) = event {
+                    for (id, name, _) in attrs {
+                        if let Some(id) = id {
+                            if !ids.contains(id) {
+                                ids.push(*id);
+                                strings.push(name);
+                            }
+                        }
+                    }
+                }
+            }
+            let mut index = |s: &'static str, strings: &mut Vec<&str>| -> u32 {
+                match strings.iter().skip(ids.len()).position(|t| *t == s) {
+                    Some(i) => (i + ids.len()) as u32,
+                    None => {
+                        strings.push(s);
+                        (strings.len() - 1) as u32
+                    }
+                }
+            };
+            let android = index(ANDROID, &mut strings);
+            let prefix = index("android", &mut strings);
+            let mut nodes = Vec::new();
+            node(&mut nodes, 0x0100, &[prefix, android]);
+            for event in &self.events {
+                match event {
+                    Event::Start(name, attrs) => {
+                        let name = index(name, &mut strings);
+                        let mut body = vec![u32::MAX, name];
+                        body.push(20 | (20 << 16));
+                        body.push(attrs.len() as u32);
+                        body.push(0);
+                        for (id, attr_name, value) in attrs {
+                            let name_index = match id {
+                                Some(id) => ids.iter().position(|i| i == id).unwrap() as u32,
+                                None => index(attr_name, &mut strings),
+                            };
+                            let (kind, data, raw) = match value {
+                                Val::Str(s) => {
+                                    let i = index(s, &mut strings);
+                                    (0x03, i, i)
+                                }
+                                Val::Int(i) => (0x10, *i as u32, u32::MAX),
+                                Val::Bool(b) => (0x12, if *b { u32::MAX } else { 0 }, u32::MAX),
+                                Val::Ref(r) => (0x01, *r, u32::MAX),
+                            };
+                            let ns = if id.is_some() { android } else { u32::MAX };
+                            body.extend([ns, name_index, raw, 8 | (kind << 24), data]);
+                        }
+                        node(&mut nodes, 0x0102, &body);
+                    }
+                    Event::End(name) => {
+                        let name = index(name, &mut strings);
+                        node(&mut nodes, 0x0103, &[u32::MAX, name]);
+                    }
+                    Event::Text(text) => {
+                        let text = index(text, &mut strings);
+                        node(&mut nodes, 0x0104, &[text, 8, 0]);
+                    }
+                }
+            }
+
+            let mut data = Vec::new();
+            for s in &strings {
+                let units: Vec<u16> = s.encode_utf16().collect();
+                data.extend((units.len() as u16).to_le_bytes());
+                units.iter().for_each(|u| data.extend(u.to_le_bytes()));
+                data.extend([0, 0]);
+            }
+            while data.len() % 4 != 0 {
+                data.push(0);
+            }
+            let mut pool = Vec::new();
+            let header = 28 + 4 * strings.len();
+            let mut offsets = Vec::new();
+            let mut at = 0u32;
+            for s in &strings {
+                offsets.push(at);
+                at += 2 + 2 * s.encode_utf16().count() as u32 + 2;
+            }
+            for v in [
+                0x001c_0001,
+                (header + data.len()) as u32,
+                strings.len() as u32,
+                0,
+                0,
+                header as u32,
+                0,
+            ] {
+                pool.extend(u32::to_le_bytes(v));
+            }
+            offsets.iter().for_each(|o| pool.extend(o.to_le_bytes()));
+            pool.extend(data);
+
+            let mut map = Vec::new();
+            for v in [0x0008_0180, 8 + 4 * ids.len() as u32] {
+                map.extend(v.to_le_bytes());
+            }
+            ids.iter().for_each(|i| map.extend(i.to_le_bytes()));
+
+            let total = 8 + pool.len() + map.len() + nodes.len();
+            let mut out = Vec::new();
+            out.extend(0x0008_0003u32.to_le_bytes());
+            out.extend((total as u32).to_le_bytes());
+            out.extend(pool);
+            out.extend(map);
+            out.extend(nodes);
+            out
+        }
+    }
+
+    fn node(out: &mut Vec<u8>, kind: u32, body: &[u32]) {
+        let size = 16 + 4 * body.len() as u32;
+        out.extend((kind | (16 << 16)).to_le_bytes());
+        out.extend(size.to_le_bytes());
+        out.extend(1u32.to_le_bytes());
+        out.extend(u32::MAX.to_le_bytes());
+        body.iter().for_each(|v| out.extend(v.to_le_bytes()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::writer::{Val, Xml};
+    use super::*;
+
+    #[test]
+    fn attributes_resolve_by_id_even_when_renamed() {
+        // A packer renamed `name` to `x`; the id still says android:name.
+        let xml = Xml::default()
+            .start("manifest", &[(None, "package", Val::Str("com.example"))])
+            .start(
+                "uses-permission",
+                &[(
+                    Some(0x0101_0003),
+                    "x",
+                    Val::Str("android.permission.CAMERA"),
+                )],
+            )
+            .end("uses-permission")
+            .end("manifest")
+            .finish();
+        let doc = parse(&xml, &Limits::default()).unwrap();
+        let root = doc.root().unwrap();
+        let child = doc.children(root).next().unwrap();
+        let name = child.attr(0x0101_0003, "name").unwrap();
+        assert_eq!(
+            name.value,
+            Value::String("android.permission.CAMERA".into())
+        );
+        assert_eq!(
+            root.plain_attr("package").unwrap().value.to_text(),
+            "com.example"
+        );
+    }
+
+    #[test]
+    fn tree_text_and_depth() {
+        let xml = Xml::default()
+            .start("a", &[])
+            .start(
+                "b",
+                &[(None, "flag", Val::Bool(true)), (None, "n", Val::Int(-3))],
+            )
+            .text("hello")
+            .end("b")
+            .start("c", &[(None, "r", Val::Ref(0x7f01_0002))])
+            .end("c")
+            .end("a")
+            .finish();
+        let doc = parse(&xml, &Limits::default()).unwrap();
+        let names: Vec<_> = doc
+            .elements()
+            .iter()
+            .map(|e| (e.name.as_str(), e.depth))
+            .collect();
+        assert_eq!(names, [("a", 0), ("b", 1), ("c", 1)]);
+        let b = &doc.elements()[1];
+        assert_eq!(b.text, "hello");
+        assert_eq!(b.plain_attr("flag").unwrap().value.as_bool(), Some(true));
+        assert_eq!(b.plain_attr("n").unwrap().value.as_int(), Some(-3));
+        let c = &doc.elements()[2];
+        assert_eq!(
+            c.plain_attr("r").unwrap().value.reference(),
+            Some(0x7f01_0002)
+        );
+    }
+
+    #[test]
+    fn limits_stop_element_floods() {
+        let mut xml = Xml::default().start("root", &[]);
+        for _ in 0..50 {
+            xml = xml.start("item", &[]).end("item");
+        }
+        let bytes = xml.end("root").finish();
+        let limits = Limits {
+            max_xml_elements: 10,
+            ..Limits::default()
+        };
+        assert_eq!(
+            parse(&bytes, &limits).unwrap_err(),
+            AxmlError::TooManyElements(10)
+        );
+        assert_eq!(
+            parse(&bytes, &Limits::default()).unwrap().elements().len(),
+            51
+        );
+    }
+}

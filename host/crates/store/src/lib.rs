@@ -1,0 +1,160 @@
+//! The durable store behind the service and the recheck.
+//!
+//! It keeps what an upload gatekeeper must be able to show later: the facts
+//! and listing each verdict was made from (content-addressed, so identical
+//! inputs are stored once and answered from the verdict cache), every
+//! verdict ever given (an append-only history), the apps' state on the
+//! shelf, the policy sets that were activated, the admin audit log, and the
+//! recheck runs and rectification cases of the regulator's lifecycle.
+//!
+//! [`Store`] is the one interface the API layer and the recheck use, so a
+//! PostgreSQL backend for several service instances can follow without
+//! touching them. It is synchronous: every SQLite call blocks anyway, the
+//! server wraps calls in `spawn_blocking`, the recheck calls it from its
+//! worker threads, and a PostgreSQL backend can use a blocking client.
+//! Documents come back as [`Stored`] values that decode on demand, so the
+//! decoding of large facts happens on the caller's threads, in parallel,
+//! rather than inside the store's connection.
+//!
+//! [`SqliteStore`] is the embedded default (see its module for durability
+//! and concurrency).
+
+mod codec;
+mod error;
+mod model;
+mod sqlite;
+
+use std::io::Read;
+
+use shelfgate_contract::types::{ApkFacts, Listing};
+
+pub use codec::{Document, Stored};
+pub use error::{Result, StoreError};
+pub use model::*;
+pub use sqlite::{SqliteStore, StoreOptions};
+
+pub trait Store: Send + Sync {
+    // --- Content-addressed inputs -------------------------------------------
+
+    /// Stores facts under their APK sha256 unless present; true if stored.
+    fn put_facts(&self, facts: &ApkFacts) -> Result<bool>;
+    fn facts(&self, apk_sha256: &str) -> Result<Option<Stored<ApkFacts>>>;
+    /// Stores a listing's JSON exactly as received, extra fields and all,
+    /// under the sha256 of its canonical JSON, which it returns.
+    fn put_listing(&self, json: &[u8]) -> Result<String>;
+    fn listing(&self, listing_sha256: &str) -> Result<Option<Stored<Listing>>>;
+    /// Keeps the APK bytes if the store is configured to (off by default),
+    /// checking them against `apk_sha256`; true if kept.
+    fn put_apk(&self, apk_sha256: &str, apk: &mut dyn Read) -> Result<bool>;
+    fn open_apk(&self, apk_sha256: &str) -> Result<Option<Box<dyn Read + Send>>>;
+
+    // --- Submissions, apps and the verdict history ------------------------------
+
+    /// Records a submission: appends its verdict to the package's history,
+    /// makes it the app's current submission and saves the idempotent
+    /// response, in one transaction. Facts and listing must be stored first.
+    ///
+    /// If the idempotency key already has a response (a concurrent retry
+    /// got there first), nothing is recorded and the result is a conflict:
+    /// [`Store::idempotent_response`] then gives the response to replay, or
+    /// the conflict to report if the requests differ.
+    fn record_submission(&self, submission: &NewSubmission<'_>) -> Result<SubmissionRecord>;
+    fn submission(&self, id: &str) -> Result<Option<SubmissionRecord>>;
+    fn app(&self, package: &str) -> Result<Option<AppRecord>>;
+    fn set_app_status(
+        &self,
+        package: &str,
+        status: AppStatus,
+        at: std::time::SystemTime,
+    ) -> Result<()>;
+    /// A package's verdicts in order, from just after `after_seq`.
+    fn history(
+        &self,
+        package: &str,
+        after_seq: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<VerdictEntry>>;
+    /// The latest verdict given to exactly these inputs.
+    fn cached_verdict(&self, key: VerdictKey<'_>) -> Result<Option<VerdictEntry>>;
+
+    // --- Idempotency --------------------------------------------------------------
+
+    /// The response saved under `key`, if any; a conflict if it was saved
+    /// for a request with another fingerprint.
+    fn idempotent_response(
+        &self,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<Option<IdempotentResponse>>;
+    /// Saves a response unless one exists for the key, and returns the one
+    /// that is kept (the first), or a conflict as above.
+    fn save_idempotent_response(&self, response: &IdempotentResponse)
+        -> Result<IdempotentResponse>;
+    /// Forgets responses created before `before`; returns how many.
+    fn purge_idempotent_responses(&self, before: std::time::SystemTime) -> Result<u64>;
+
+    // --- Policy sets and audit ------------------------------------------------------
+
+    /// Records an activation and makes it the last good set.
+    fn activate_policy_set(&self, activation: &PolicySetActivation<'_>) -> Result<PolicySetRecord>;
+    fn last_good_policy_set(&self) -> Result<Option<LastGood>>;
+    /// The latest activations, newest first.
+    fn policy_sets(&self, limit: usize) -> Result<Vec<PolicySetRecord>>;
+    fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
+    fn audit_log(&self, after_seq: Option<i64>, limit: usize) -> Result<Vec<AuditRecord>>;
+
+    // --- Recheck ------------------------------------------------------------------------
+
+    /// Up to `limit` apps after `cursor` in package order: the stable order
+    /// that makes a run resumable.
+    fn apps_after(
+        &self,
+        cursor: Option<&str>,
+        limit: usize,
+        filter: &AppFilter,
+    ) -> Result<Vec<AppRecord>>;
+    fn count_apps(&self, filter: &AppFilter) -> Result<u64>;
+    fn start_recheck(&self, run: &NewRecheckRun<'_>) -> Result<RecheckRun>;
+    fn recheck_run(&self, id: &str) -> Result<Option<RecheckRun>>;
+    /// Runs, newest first, optionally only those in `status`.
+    fn recheck_runs(&self, status: Option<RecheckStatus>, limit: usize) -> Result<Vec<RecheckRun>>;
+    /// Commits a batch of results with the run's checkpoint, in one
+    /// transaction. A result for an app that already has one in this run is
+    /// ignored, so a resumed run never writes twice. For a run against the
+    /// active set, each new evaluation is appended to the history and
+    /// becomes the app's latest verdict.
+    fn commit_recheck_batch(&self, run_id: &str, batch: &RecheckBatch<'_>) -> Result<RecheckRun>;
+    /// Ends a run (`Done`, `Failed`, `Cancelled`) or takes it up again
+    /// (`Running`), e.g. to resume a failed run from its cursor.
+    fn set_recheck_status(
+        &self,
+        run_id: &str,
+        status: RecheckStatus,
+        at: std::time::SystemTime,
+    ) -> Result<RecheckRun>;
+    /// Results in package order after `cursor`, optionally of one change.
+    fn recheck_results(
+        &self,
+        run_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+        change: Option<Change>,
+    ) -> Result<Vec<RecheckEntry>>;
+
+    // --- Cases ----------------------------------------------------------------------------
+
+    /// Opens a case; a conflict if the package already has an open one.
+    fn open_case(&self, case: &NewCase<'_>) -> Result<Case>;
+    /// Moves a case if it is still in `change.from`, else a conflict.
+    fn transition_case(&self, id: i64, change: &CaseChange<'_>) -> Result<Case>;
+    fn case(&self, id: i64) -> Result<Option<Case>>;
+    fn open_case_for(&self, package: &str) -> Result<Option<Case>>;
+    /// Cases by id after `after_id`, optionally in one state.
+    fn cases(
+        &self,
+        state: Option<CaseState>,
+        after_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Case>>;
+    fn case_transitions(&self, id: i64) -> Result<Vec<CaseTransition>>;
+}

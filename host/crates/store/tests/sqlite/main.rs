@@ -1,0 +1,10 @@
+//! The SQLite store, through the `Store` trait the service and recheck use.
+
+mod cases;
+mod content;
+mod durability;
+mod migrations;
+mod policy;
+mod recheck;
+mod support;
+mod verdicts;

@@ -4,8 +4,11 @@
 //! upload → [`inspect`](shelfgate_inspect) (facts) → [`engine`] +
 //! [`evaluate`] (policies) → [`verdict`] → store / recheck.
 
+pub mod cli;
 pub mod context;
 pub mod engine;
 pub mod evaluate;
+pub mod listing;
 pub mod policy_set;
+pub mod policy_test;
 pub mod verdict;

@@ -20,7 +20,7 @@ fn facts_round_trip_through_json() {
     let back: shelfgate_contract::types::ApkFacts = json::from_str(&text).unwrap();
     assert_eq!(f, back);
     assert!(text.contains("\"kind\":\"activity\""), "{text}");
-    assert!(text.contains("\"labels\":{\"\":\"Example\"}"), "{text}");
+    assert!(text.contains("\"labels\":{\"\":\"好味外卖\"}"), "{text}");
 }
 
 #[test]

@@ -50,12 +50,31 @@ pub fn evaluator() -> &'static Evaluator {
     EVAL.get_or_init(|| Evaluator::new(engine(), 2).expect("evaluator"))
 }
 
+/// The pack's clean base (`policies/pack/_base.json`): facts and a listing
+/// that pass every built-in rule.
+fn base() -> serde_json::Value {
+    let path = repo().join("policies/pack/_base.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("_base.json")
+}
+
 pub fn facts() -> ApkFacts {
-    json::from_str(&fixture("facts-minimal.json")).expect("facts fixture")
+    json::from_value(&base()["facts"]).expect("base facts")
 }
 
 pub fn listing() -> Listing {
-    json::from_str(&fixture("listing-example.json")).expect("listing fixture")
+    json::from_value(&base()["listing"]).expect("base listing")
+}
+
+/// One module of the built-in pack, alone in a set.
+pub fn module(name: &str) -> shelfgate::policy_set::PolicySet {
+    let policies: Vec<_> = shelfgate::policy_set::builtin_policies(&engine())
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.id() == name)
+        .collect();
+    assert_eq!(policies.len(), 1, "the pack has module `{name}`");
+    shelfgate::policy_set::PolicySet::new(None, "test", policies).unwrap()
 }
 
 pub fn input(facts: ApkFacts, listing: Listing) -> Arc<EvalInput> {

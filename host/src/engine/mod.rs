@@ -171,6 +171,16 @@ impl Engine {
     /// Compile (or fetch from cache), check imports, pre-instantiate and ask
     /// the policy for its metadata.
     pub fn load(&self, name: &str, bytes: &[u8]) -> Result<LoadedPolicy, LoadError> {
+        let componentized;
+        let bytes = if is_core_module(bytes) {
+            componentized = componentize(bytes).map_err(|reason| LoadError::Invalid {
+                name: name.to_string(),
+                reason,
+            })?;
+            &componentized[..]
+        } else {
+            bytes
+        };
         let digest = hex(&Sha256::digest(bytes));
         let component = self
             .cache
@@ -289,6 +299,21 @@ impl std::fmt::Debug for LoadedPolicy {
             .field("digest", &self.digest)
             .finish()
     }
+}
+
+/// A core wasm module (version 1) rather than a component (layer 1).
+fn is_core_module(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] == [1, 0, 0, 0]
+}
+
+/// Make a core module built with wit-bindgen (it carries its component
+/// type in a custom section) into a component, so policy authors can test
+/// `cargo build` output without installing wasm-tools.
+fn componentize(core: &[u8]) -> Result<Vec<u8>, String> {
+    wit_component::ComponentEncoder::default()
+        .module(core)
+        .and_then(|e| e.validate(true).encode())
+        .map_err(|e| format!("core module could not be made a component: {e:#}"))
 }
 
 /// The interfaces a policy may import: the contract's, at any compatible

@@ -36,26 +36,7 @@ macro_rules! wit_types {
     };
 }
 
-wit_types! {
-    ApkFacts => "apk-facts",
-    Listing => "listing",
-    EvaluationContext => "evaluation-context",
-    PreviousVersion => "previous-version",
-    RegulatorNotice => "regulator-notice",
-    BlocklistedSdk => "blocklisted-sdk",
-    Finding => "finding",
-    PolicyMetadata => "policy-metadata",
-    PolicyError => "policy-error",
-    PolicyRef => "policy-ref",
-    Verdict => "verdict",
-    Decision => "decision",
-    EnforcementMode => "enforcement-mode",
-    FailureMode => "failure-mode",
-    SigningFacts => "signing-facts",
-    Certificate => "certificate",
-    Component => "component",
-    SdkMatch => "sdk-match",
-}
+include!(concat!(env!("OUT_DIR"), "/wit_types.rs"));
 
 /// One thing wrong with a document, and where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,1 +1,40 @@
-//! stub
+//! Inspection: an APK in, [`ApkFacts`] out.
+//!
+//! Every step reads hostile bytes. Nothing here may panic, hang or allocate
+//! an amount the input chooses: each parser bounds its reads with `get` and
+//! `checked_*`, and every size it trusts is capped by one [`Limits`].
+//!
+//! The steps, each in its own module:
+//! - [`zip`]: the container, read from its central directory, with tampering
+//!   signs reported as facts;
+//! - [`axml`] and [`arsc`]: the binary manifest and the resource table;
+//! - [`manifest`]: the manifest facts (package, SDK levels, permissions,
+//!   components with their effective exported state);
+//! - [`dex`]: defined and referenced classes, sensitive API references;
+//! - [`sdk`]: third-party SDKs matched in one pass against a signature table;
+//! - [`native`]: native libraries, packers and hidden code payloads;
+//! - [`signing`]: v1/v2/v3/v3.1 verification as Android does it.
+//!
+//! The file is read through [`ReadAt`], so an APK on disk is never loaded
+//! whole: peak memory is bounded by the largest entry inflated, not by the
+//! size of the APK.
+
+pub mod arsc;
+pub mod axml;
+pub mod dex;
+mod error;
+mod inspector;
+mod limits;
+pub mod manifest;
+pub mod native;
+pub mod sdk;
+pub mod signing;
+mod source;
+pub mod zip;
+
+pub use error::InspectError;
+pub use inspector::Inspector;
+pub use limits::Limits;
+pub use source::{stream_pass, ChunkSink, ReadAt};
+
+pub use shelfgate_contract::types::ApkFacts;

@@ -1,0 +1,235 @@
+//! The pipeline: one APK through every inspection step into [`ApkFacts`].
+//!
+//! The file is read front to back once (whole-file sha256 and signature
+//! digests together); after that only the entries a step needs are read
+//! and inflated, one at a time, so memory follows the largest entry rather
+//! than the APK.
+
+use std::io::Read;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use shelfgate_contract::types::{ApkFacts, ZipAnomaly};
+
+use crate::arsc::ResourceTable;
+use crate::dex::{self, DexIndex, DexOrigin};
+use crate::manifest::{self, ManifestFacts};
+use crate::sdk::{self, SdkTable};
+use crate::signing::{self, ContentDigests};
+use crate::zip::Archive;
+use crate::{native, stream_pass, ChunkSink, InspectError, Limits, ReadAt};
+
+/// Turns APKs into facts with one set of limits and SDK signatures.
+#[derive(Debug)]
+pub struct Inspector {
+    limits: Limits,
+    sdks: SdkTable,
+}
+
+impl Default for Inspector {
+    fn default() -> Self {
+        Inspector::new(Limits::default(), SdkTable::builtin())
+    }
+}
+
+struct Sha256Sink(Sha256);
+
+impl ChunkSink for Sha256Sink {
+    fn update(&mut self, _offset: u64, chunk: &[u8]) {
+        self.0.update(chunk);
+    }
+}
+
+impl Inspector {
+    pub fn new(limits: Limits, sdks: SdkTable) -> Inspector {
+        Inspector { limits, sdks }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Inspect the APK at `path`, reading it in place.
+    pub fn inspect_path(&self, path: &Path) -> Result<ApkFacts, InspectError> {
+        let file = std::fs::File::open(path)?;
+        self.inspect(&file)
+    }
+
+    /// Inspect an APK held in memory.
+    pub fn inspect_bytes(&self, bytes: &[u8]) -> Result<ApkFacts, InspectError> {
+        self.inspect(bytes)
+    }
+
+    /// Inspect an APK from a stream, buffering at most `max_apk_size` bytes.
+    pub fn inspect_reader(&self, reader: impl Read) -> Result<ApkFacts, InspectError> {
+        let mut bytes = Vec::new();
+        let limit = self.limits.max_apk_size;
+        reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limit {
+            return Err(InspectError::TooLarge {
+                what: "the APK".into(),
+                limit,
+            });
+        }
+        self.inspect(&bytes[..])
+    }
+
+    /// The manifest facts alone (what `aapt dump badging` reports).
+    pub fn manifest_only<R: ReadAt + ?Sized>(&self, src: &R) -> Result<ManifestFacts, InspectError> {
+        self.check_size(src)?;
+        let archive = Archive::parse(src, &self.limits)?;
+        let (manifest, _) = self.manifest(src, &archive)?;
+        Ok(manifest)
+    }
+
+    fn check_size<R: ReadAt + ?Sized>(&self, src: &R) -> Result<(), InspectError> {
+        if src.size() > self.limits.max_apk_size {
+            return Err(InspectError::TooLarge {
+                what: "the APK".into(),
+                limit: self.limits.max_apk_size,
+            });
+        }
+        Ok(())
+    }
+
+    fn manifest<R: ReadAt + ?Sized>(
+        &self,
+        src: &R,
+        archive: &Archive,
+    ) -> Result<(ManifestFacts, Option<ResourceTable>), InspectError> {
+        let limits = &self.limits;
+        let entry = archive.entry("AndroidManifest.xml").ok_or(InspectError::NoManifest)?;
+        if entry.uncompressed_size > limits.max_manifest_size {
+            return Err(InspectError::TooLarge {
+                what: "AndroidManifest.xml".into(),
+                limit: limits.max_manifest_size,
+            });
+        }
+        let bytes = archive.read(src, entry, limits)?;
+        // Without a readable resource table the manifest still has facts;
+        // only references stay unresolved.
+        let resources = archive
+            .entry("resources.arsc")
+            .filter(|e| e.uncompressed_size <= limits.max_arsc_size)
+            .and_then(|e| archive.read(src, e, limits).ok())
+            .and_then(|data| ResourceTable::parse(data, limits).ok());
+        let facts = manifest::parse(&bytes, resources.as_ref(), limits)?;
+        Ok((facts, resources))
+    }
+
+    /// Every fact about the APK `src`.
+    pub fn inspect<R: ReadAt + ?Sized>(&self, src: &R) -> Result<ApkFacts, InspectError> {
+        let limits = &self.limits;
+        self.check_size(src)?;
+        let archive = Archive::parse(src, limits)?;
+
+        let mut sha = Sha256Sink(Sha256::new());
+        let mut digests = ContentDigests::for_archive(src, &archive, limits);
+        match &mut digests {
+            Some(d) => stream_pass(src, &mut [&mut sha, d])?,
+            None => stream_pass(src, &mut [&mut sha])?,
+        }
+        let sha256 = hex(&sha.0.finalize());
+
+        let (mut m, _resources) = self.manifest(src, &archive)?;
+        let mut anomalies: Vec<ZipAnomaly> = Vec::new();
+
+        if let Some(path) = m.application.network_security_config.clone() {
+            if let Some(entry) = archive.entry(&path) {
+                match archive
+                    .read(src, entry, limits)
+                    .and_then(|xml| manifest::parse_network_security(&xml, limits))
+                {
+                    Ok(nsc) => m.application.network_security = Some(nsc),
+                    Err(e) => anomalies.push(anomaly("malformed-resource", &path, e)),
+                }
+            }
+        }
+
+        // A dex file that cannot be parsed is a fact about the upload (a
+        // packer, a corrupt build), not a reason to refuse inspection.
+        let mut index = DexIndex::new();
+        for entry in dex::loaded_dex(&archive, limits) {
+            let added = if entry.uncompressed_size > limits.max_dex_size {
+                Err(InspectError::TooLarge {
+                    what: format!("dex file `{}`", entry.name),
+                    limit: limits.max_dex_size,
+                })
+            } else {
+                archive
+                    .read(src, entry, limits)
+                    .and_then(|bytes| index.add(&entry.name, &bytes, DexOrigin::Loaded, limits))
+            };
+            if let Err(e) = added {
+                anomalies.push(anomaly("malformed-dex", &entry.name, e));
+            }
+        }
+        let payloads = native::payloads(&archive, src, limits, &mut index)?;
+        let (dex, classes) = index.finish();
+        let (native_abis, native_libs) = native::libraries(&archive);
+
+        let lib_names: Vec<&str> = native_libs.iter().map(|l| l.name.as_str()).collect();
+        let sdks = self.sdks.detect(
+            &classes,
+            m.components.iter().map(|c| c.name.as_str()),
+            lib_names.iter().copied(),
+        );
+        let packers = sdk::detect_packers(
+            &classes,
+            m.application.name.as_deref(),
+            lib_names.iter().copied(),
+            archive.entries().iter().map(|e| e.name.as_str()),
+        );
+
+        let mut options = signing::Options::new(m.min_sdk);
+        options.target_sdk = Some(m.target_sdk);
+        let signing = signing::verify(src, &archive, digests, &options, limits);
+
+        let mut container = archive.container_facts(limits);
+        container.anomalies.extend(anomalies);
+
+        Ok(ApkFacts {
+            sha256,
+            size: src.size(),
+            package: m.package,
+            version_code: m.version_code,
+            version_name: m.version_name,
+            min_sdk: m.min_sdk,
+            target_sdk: m.target_sdk,
+            target_sdk_declared: m.target_sdk_declared,
+            max_sdk: m.max_sdk,
+            permissions: m.permissions,
+            uses_permissions: m.uses_permissions,
+            declared_permissions: m.declared_permissions,
+            features: m.features,
+            application: m.application,
+            components: m.components,
+            queries: m.queries,
+            dex,
+            sdks,
+            packers,
+            payloads,
+            native_abis,
+            native_libs,
+            container,
+            signing,
+        })
+    }
+}
+
+fn anomaly(kind: &str, entry: &str, err: InspectError) -> ZipAnomaly {
+    ZipAnomaly {
+        kind: kind.into(),
+        entry: Some(entry.to_string()),
+        detail: err.to_string(),
+    }
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

@@ -1,0 +1,236 @@
+//! Text for people. JSON output is the contract types themselves.
+
+use std::fmt::Write;
+
+use shelfgate_contract::json;
+use shelfgate_contract::types::{ApkFacts, Decision, Verdict};
+use shelfgate_inspect::manifest::ManifestFacts;
+
+fn word(d: Decision) -> &'static str {
+    match d {
+        Decision::Pass => "pass",
+        Decision::Rectify => "rectify",
+        Decision::Reject => "reject",
+    }
+}
+
+/// The decision first, then the reasons grouped by decision.
+pub fn verdict_text(v: &Verdict, facts: &ApkFacts) -> String {
+    let mut s = String::new();
+    let _ = write!(s, "{}", word(v.decision).to_uppercase());
+    if let Some(days) = v.deadline_working_days {
+        let _ = write!(s, " (fix within {days} working days)");
+    }
+    let _ = writeln!(
+        s,
+        "  {} {} (versionCode {})",
+        facts.package,
+        facts.version_name.as_deref().unwrap_or("-"),
+        facts.version_code
+    );
+    let _ = writeln!(s, "apk sha256 {}", v.apk_sha256);
+    let _ = writeln!(
+        s,
+        "policy set {} (digest {}), {} policies, evaluated on {}",
+        v.policy_set_id,
+        &v.policy_set_digest[..v.policy_set_digest.len().min(16)],
+        v.policies.len(),
+        v.evaluated_on
+    );
+    for d in [Decision::Reject, Decision::Rectify, Decision::Pass] {
+        let group: Vec<_> = v
+            .findings
+            .iter()
+            .filter(|f| f.finding.decision == d)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{} ({}):", word(d), group.len());
+        for f in group {
+            let x = &f.finding;
+            let mut tags = Vec::new();
+            if !f.counted {
+                tags.push("shadow: not counted".to_string());
+            }
+            if f.original_decision != x.decision {
+                tags.push(format!(
+                    "lowered from {} by warn mode",
+                    word(f.original_decision)
+                ));
+            }
+            if let Some(sdk) = &x.sdk_attribution {
+                tags.push(format!("SDK {sdk}"));
+            }
+            if let Some(days) = x.deadline_working_days {
+                tags.push(format!("deadline {days} working days"));
+            }
+            let tags = if tags.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", tags.join("; "))
+            };
+            let _ = writeln!(s, "  {}{tags}", x.rule_id);
+            let _ = writeln!(s, "    {}", x.message_en);
+            if !x.message_zh.is_empty() {
+                let _ = writeln!(s, "    {}", x.message_zh);
+            }
+            for e in &x.evidence {
+                let source = json::to_value(&e.source);
+                let _ = writeln!(
+                    s,
+                    "    evidence: {} {} = {}",
+                    source.as_str().unwrap_or(""),
+                    e.path,
+                    e.value
+                );
+            }
+            if let Some(exp) = &x.expected {
+                let _ = writeln!(s, "    expected: {exp}");
+            }
+            if !x.remediation.is_empty() {
+                let _ = writeln!(s, "    fix: {}", x.remediation);
+            }
+            if !x.regulation_refs.is_empty() {
+                let _ = writeln!(s, "    refs: {}", x.regulation_refs.join("; "));
+            }
+        }
+    }
+    if !v.errors.is_empty() {
+        let _ = writeln!(s, "\npolicy errors ({}):", v.errors.len());
+        for e in &v.errors {
+            let _ = writeln!(
+                s,
+                "  {} -> {}: {}",
+                e.policy_id,
+                word(e.decision),
+                e.message
+            );
+        }
+    }
+    if v.findings.is_empty() && v.errors.is_empty() {
+        let _ = writeln!(s, "\nno findings");
+    }
+    s
+}
+
+pub fn facts_text(f: &ApkFacts) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "package      {}", f.package);
+    let _ = writeln!(
+        s,
+        "version      {} ({})",
+        f.version_name.as_deref().unwrap_or("-"),
+        f.version_code
+    );
+    let _ = writeln!(s, "sdk          min {} target {}", f.min_sdk, f.target_sdk);
+    let _ = writeln!(
+        s,
+        "label        {}",
+        f.application.label.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(s, "sha256       {}", f.sha256);
+    let _ = writeln!(
+        s,
+        "flags        debuggable={} testOnly={} allowBackup={:?} cleartext={:?}",
+        f.application.debuggable,
+        f.application.test_only,
+        f.application.allow_backup,
+        f.application.uses_cleartext_traffic
+    );
+    let _ = writeln!(s, "permissions  {}", f.permissions.len());
+    for p in &f.permissions {
+        let _ = writeln!(s, "  {p}");
+    }
+    let _ = writeln!(s, "components   {}", f.components.len());
+    for c in &f.components {
+        let kind = json::to_value(&c.kind);
+        let _ = writeln!(
+            s,
+            "  {:<15} {}{}",
+            kind.as_str().unwrap_or(""),
+            c.name,
+            if c.exported { "  (exported)" } else { "" }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "dex          {} files, {} classes",
+        f.dex.files.len(),
+        f.dex.class_count
+    );
+    let _ = writeln!(
+        s,
+        "sdks         {}",
+        f.sdks
+            .iter()
+            .map(|x| x.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(s, "native abis  {}", f.native_abis.join(", "));
+    let _ = writeln!(
+        s,
+        "signing      verified={} schemes={}",
+        f.signing.verified,
+        f.signing
+            .schemes
+            .iter()
+            .filter(|x| x.verified)
+            .map(|x| x.scheme.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    if !f.container.anomalies.is_empty() {
+        let _ = writeln!(s, "anomalies    {}", f.container.anomalies.len());
+        for a in &f.container.anomalies {
+            let _ = writeln!(
+                s,
+                "  {} {}: {}",
+                a.kind,
+                a.entry.as_deref().unwrap_or(""),
+                a.detail
+            );
+        }
+    }
+    s
+}
+
+pub fn manifest_json(m: &ManifestFacts) -> String {
+    let perms: Vec<&str> = m.permissions.iter().map(String::as_str).collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "package": m.package,
+        "version_code": m.version_code,
+        "version_name": m.version_name,
+        "min_sdk": m.min_sdk,
+        "target_sdk": m.target_sdk,
+        "max_sdk": m.max_sdk,
+        "permissions": perms,
+        "label": m.application.label,
+        "components": m.components.iter().map(|c| serde_json::json!({
+            "kind": json::to_value(&c.kind), "name": c.name, "exported": c.exported,
+            "permission": c.permission, "intent_actions": c.intent_actions,
+        })).collect::<Vec<_>>(),
+    }))
+    .unwrap_or_default()
+}
+
+pub fn manifest_text(m: &ManifestFacts) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "package: name='{}' versionCode='{}' versionName='{}'",
+        m.package,
+        m.version_code,
+        m.version_name.as_deref().unwrap_or("")
+    );
+    let _ = writeln!(s, "sdkVersion:'{}'", m.min_sdk);
+    let _ = writeln!(s, "targetSdkVersion:'{}'", m.target_sdk);
+    for p in &m.permissions {
+        let _ = writeln!(s, "uses-permission: name='{p}'");
+    }
+    if let Some(label) = &m.application.label {
+        let _ = writeln!(s, "application-label:'{label}'");
+    }
+    s
+}

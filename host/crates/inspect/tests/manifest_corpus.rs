@@ -556,3 +556,35 @@ fn labels_resolve_in_every_locale() {
     }
     println!("{localized} apps have a label in more than one locale");
 }
+
+/// apktool's sparse fixture holds, for two types, a dense default chunk
+/// and a sparse `-v26` chunk defining every third entry.
+#[test]
+fn sparse_type_chunks_resolve() {
+    let Some(apks) = corpus() else { return };
+    let limits = Limits::default();
+    let path = apks
+        .iter()
+        .find(|p| p.ends_with("apktool-sparse.apk"))
+        .unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    let archive = Archive::parse(&bytes, &limits).unwrap();
+    let arsc = archive
+        .read(&bytes, archive.entry("resources.arsc").unwrap(), &limits)
+        .unwrap();
+    let table = ResourceTable::parse(arsc, &limits).unwrap();
+
+    let values = table.values(0x7f01_0004);
+    assert_eq!(values.len(), 2, "{values:?}");
+    let (config, value) = &values[1];
+    assert!(config.qualified && config.locale.is_empty());
+    assert_eq!(value.as_int(), Some(400));
+    assert_eq!(
+        table.values(0x7f01_0006).len(),
+        1,
+        "not in the sparse chunk"
+    );
+    assert_eq!(table.values(0x7f01_0009)[1].1.as_int(), Some(900));
+    assert_eq!(table.values(0x7f02_000b).len(), 2);
+    assert!(table.values(0x7f02_03e8).is_empty(), "past the last entry");
+}

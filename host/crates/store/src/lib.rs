@@ -59,6 +59,11 @@ pub trait Store: Send + Sync {
     /// [`Store::idempotent_response`] then gives the response to replay, or
     /// the conflict to report if the requests differ.
     fn record_submission(&self, submission: &NewSubmission<'_>) -> Result<SubmissionRecord>;
+    /// Stores many apps' facts, listings and submissions in one
+    /// transaction: the bulk load of a populated catalogue, where a
+    /// transaction (and an fsync) per call would dominate. Each verdict must
+    /// name its facts' sha256 and its listing's canonical sha256.
+    fn import(&self, apps: &[Import<'_>]) -> Result<()>;
     fn submission(&self, id: &str) -> Result<Option<SubmissionRecord>>;
     fn app(&self, package: &str) -> Result<Option<AppRecord>>;
     fn set_app_status(

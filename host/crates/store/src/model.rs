@@ -8,7 +8,7 @@
 use std::time::SystemTime;
 
 use serde_json::Value;
-use shelfgate_contract::types::{Decision, Verdict};
+use shelfgate_contract::types::{ApkFacts, Decision, Verdict};
 
 use crate::Stored;
 
@@ -38,6 +38,15 @@ pub struct NewSubmission<'a> {
     /// The response to replay for this request's `Idempotency-Key`, saved
     /// in the same transaction as the submission.
     pub idempotency: Option<&'a IdempotentResponse>,
+}
+
+/// One app of a bulk [`crate::Store::import`].
+#[derive(Debug, Clone)]
+pub struct Import<'a> {
+    pub facts: &'a ApkFacts,
+    /// The listing as received; its canonical sha256 must be the verdict's.
+    pub listing_json: &'a [u8],
+    pub submission: NewSubmission<'a>,
 }
 
 /// One row of a package's verdict history.

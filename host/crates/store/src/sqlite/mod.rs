@@ -22,6 +22,7 @@ mod apks;
 mod cases;
 mod columns;
 mod content;
+mod import;
 mod migrate;
 mod policy;
 mod pool;
@@ -163,6 +164,10 @@ impl Store for SqliteStore {
 
     fn open_apk(&self, apk_sha256: &str) -> Result<Option<Box<dyn Read + Send>>> {
         apks::open(&self.dir.join(APK_DIR), apk_sha256)
+    }
+
+    fn import(&self, apps: &[Import<'_>]) -> Result<()> {
+        import::import(self, apps)
     }
 
     fn record_submission(&self, submission: &NewSubmission<'_>) -> Result<SubmissionRecord> {

@@ -82,63 +82,89 @@ pub(super) fn append_verdict(
     })
 }
 
-pub(super) fn record_submission(
-    store: &SqliteStore,
-    sub: &NewSubmission<'_>,
-) -> Result<SubmissionRecord> {
+/// A submission, validated and encoded before the writer lock is taken.
+pub(super) struct PreparedSubmission<'a> {
+    sub: &'a NewSubmission<'a>,
+    verdict: EncodedVerdict<'a>,
+    sdk_ids: String,
+}
+
+pub(super) fn prepare_submission<'a>(sub: &'a NewSubmission<'a>) -> Result<PreparedSubmission<'a>> {
     if sub.id.is_empty() || sub.package.is_empty() {
         return Err(StoreError::Invalid(
             "a submission needs an id and a package".into(),
         ));
     }
-    let verdict = encode_verdict(sub.verdict)?;
-    let sdk_ids =
-        serde_json::to_string(sub.sdk_ids).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    store.write(|tx| {
-        if let Some(response) = sub.idempotency {
-            if insert_idempotent_response(tx, response)? == 0 {
-                return Err(StoreError::Conflict(format!(
-                    "idempotency key `{}` already has a response",
-                    response.key
-                )));
-            }
+    Ok(PreparedSubmission {
+        sub,
+        verdict: encode_verdict(sub.verdict)?,
+        sdk_ids: serde_json::to_string(sub.sdk_ids)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?,
+    })
+}
+
+pub(super) fn record_submission(
+    store: &SqliteStore,
+    sub: &NewSubmission<'_>,
+) -> Result<SubmissionRecord> {
+    let prepared = prepare_submission(sub)?;
+    store.write(|tx| insert_submission(tx, &prepared))
+}
+
+pub(super) fn insert_submission(
+    tx: &Transaction<'_>,
+    prepared: &PreparedSubmission<'_>,
+) -> Result<SubmissionRecord> {
+    let sub = prepared.sub;
+    if let Some(response) = sub.idempotency {
+        if insert_idempotent_response(tx, response)? == 0 {
+            return Err(StoreError::Conflict(format!(
+                "idempotency key `{}` already has a response",
+                response.key
+            )));
         }
-        let origin = VerdictOrigin::Submission(sub.id.to_owned());
-        let entry = append_verdict(tx, sub.package, &origin, &verdict, sub.received_at)?;
-        tx.prepare_cached(
-            "INSERT INTO submissions (id, package, verdict_seq, received_at) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![sub.id, sub.package, entry.seq, millis(sub.received_at)])
-        .map_err(|e| constraint(e, || format!("submission id `{}` is taken", sub.id)))?;
-        tx.prepare_cached(
-            "INSERT INTO apps (package, status, submission_id, verdict_seq, category, sdk_ids, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (package) DO UPDATE SET
-                 status = excluded.status, submission_id = excluded.submission_id,
-                 verdict_seq = excluded.verdict_seq, category = excluded.category,
-                 sdk_ids = excluded.sdk_ids, updated_at = excluded.updated_at",
-        )?
-        .execute(params![
-            sub.package,
-            Text(sub.status),
-            sub.id,
-            entry.seq,
-            sub.category,
-            sdk_ids,
-            millis(sub.received_at)
-        ])?;
-        tx.prepare_cached("DELETE FROM app_sdks WHERE package = ?1")?
-            .execute([sub.package])?;
-        let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO app_sdks (sdk_id, package) VALUES (?1, ?2)")?;
-        for sdk in sub.sdk_ids {
-            insert.execute([sdk.as_str(), sub.package])?;
-        }
-        Ok(SubmissionRecord {
-            id: sub.id.to_owned(),
-            package: sub.package.to_owned(),
-            received_at: entry.recorded_at,
-            verdict: entry,
-        })
+    }
+    let origin = VerdictOrigin::Submission(sub.id.to_owned());
+    let entry = append_verdict(tx, sub.package, &origin, &prepared.verdict, sub.received_at)?;
+    tx.prepare_cached(
+        "INSERT INTO submissions (id, package, verdict_seq, received_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        sub.id,
+        sub.package,
+        entry.seq,
+        millis(sub.received_at)
+    ])
+    .map_err(|e| constraint(e, || format!("submission id `{}` is taken", sub.id)))?;
+    tx.prepare_cached(
+        "INSERT INTO apps (package, status, submission_id, verdict_seq, category, sdk_ids, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (package) DO UPDATE SET
+             status = excluded.status, submission_id = excluded.submission_id,
+             verdict_seq = excluded.verdict_seq, category = excluded.category,
+             sdk_ids = excluded.sdk_ids, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        sub.package,
+        Text(sub.status),
+        sub.id,
+        entry.seq,
+        sub.category,
+        prepared.sdk_ids,
+        millis(sub.received_at)
+    ])?;
+    tx.prepare_cached("DELETE FROM app_sdks WHERE package = ?1")?
+        .execute([sub.package])?;
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO app_sdks (sdk_id, package) VALUES (?1, ?2)")?;
+    for sdk in sub.sdk_ids {
+        insert.execute([sdk.as_str(), sub.package])?;
+    }
+    Ok(SubmissionRecord {
+        id: sub.id.to_owned(),
+        package: sub.package.to_owned(),
+        received_at: entry.recorded_at,
+        verdict: entry,
     })
 }
 

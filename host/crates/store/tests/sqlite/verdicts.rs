@@ -2,7 +2,7 @@
 
 use shelfgate_contract::types::Decision;
 use shelfgate_store::{
-    AppStatus, CaseState, IdempotentResponse, NewCase, NewSubmission, Store, StoreError,
+    AppStatus, CaseState, IdempotentResponse, Import, NewCase, NewSubmission, Store, StoreError,
     VerdictKey, VerdictOrigin,
 };
 
@@ -267,4 +267,72 @@ fn app_status_changes_and_missing_apps_are_reported() {
         .set_app_status("com.absent", AppStatus::Listed, at(9))
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+}
+
+#[test]
+fn a_bulk_import_stores_inputs_and_submissions_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = open(tmp.path());
+    let inputs: Vec<_> = (0..3)
+        .map(|i| {
+            let package = format!("com.bulk{i}");
+            let facts = facts(&package, 1);
+            let listing = listing_json(&package);
+            (package, facts, listing)
+        })
+        .collect();
+    let keys: Vec<String> = inputs
+        .iter()
+        .map(|(_, _, listing)| {
+            let value: serde_json::Value = serde_json::from_slice(listing).unwrap();
+            shelfgate_bundle::canonical::sha256_hex(&value).unwrap()
+        })
+        .collect();
+    let verdicts: Vec<_> = inputs
+        .iter()
+        .zip(&keys)
+        .map(|((_, facts, _), key)| verdict(facts, key, Decision::Pass, "builtin"))
+        .collect();
+    let ids: Vec<String> = (0..3).map(|i| format!("bulk-{i}")).collect();
+    let imports: Vec<Import<'_>> = inputs
+        .iter()
+        .zip(&verdicts)
+        .zip(&ids)
+        .map(|(((package, facts, listing), verdict), id)| Import {
+            facts,
+            listing_json: listing,
+            submission: NewSubmission {
+                id,
+                package,
+                verdict,
+                status: AppStatus::Listed,
+                category: None,
+                sdk_ids: &[],
+                received_at: at(0),
+                idempotency: None,
+            },
+        })
+        .collect();
+    store.import(&imports).unwrap();
+    for (package, facts, _) in &inputs {
+        let app = store.app(package).unwrap().unwrap();
+        assert_eq!(app.verdict.apk_sha256, facts.sha256);
+        assert!(store
+            .listing(&app.verdict.listing_sha256)
+            .unwrap()
+            .is_some());
+    }
+
+    // A verdict for another listing is refused before anything is written.
+    let stray = Import {
+        listing_json: &inputs[0].2,
+        submission: NewSubmission {
+            id: "stray",
+            ..imports[1].submission.clone()
+        },
+        ..imports[1].clone()
+    };
+    let err = store.import(&[stray]).unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(store.submission("stray").unwrap().is_none());
 }

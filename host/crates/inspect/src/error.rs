@@ -12,6 +12,8 @@ pub enum InspectError {
     Zip(String),
     #[error("{what} exceeds the limit of {limit} bytes")]
     TooLarge { what: String, limit: u64 },
+    #[error("{what} exceeds the limit of {limit}")]
+    TooMany { what: &'static str, limit: u64 },
     #[error("APK has no AndroidManifest.xml")]
     NoManifest,
     #[error("AndroidManifest.xml is malformed: {0}")]

@@ -159,14 +159,10 @@ fn payload(path: &str, magic: Magic, size: u64, sha256: Option<String>) -> Paylo
     }
 }
 
-/// Entries that are not the platform's own files: the manifest, resource
-/// table, signatures and native libraries are read by their own modules.
+/// Every file but the manifest and resource table, which their own modules
+/// read: code hides under any name, `lib/` and `META-INF/` included.
 fn may_hide_code(name: &str) -> bool {
-    !(name.ends_with('/')
-        || name == "AndroidManifest.xml"
-        || name == "resources.arsc"
-        || name.starts_with("META-INF/")
-        || (name.starts_with("lib/") && name.ends_with(".so")))
+    !(name.ends_with('/') || name == "AndroidManifest.xml" || name == "resources.arsc")
 }
 
 /// A name that says dex, jar or APK, also with a suffix added (`x.dex.enc`).
@@ -182,7 +178,7 @@ fn named_as_code(path: &str) -> bool {
 /// index; archives nested deeper are not opened.
 fn nested(
     outer: &str,
-    bytes: &Vec<u8>,
+    bytes: &[u8],
     limits: &Limits,
     index: &mut DexIndex,
     budget: &mut u64,
@@ -254,6 +250,119 @@ fn peek<R: ReadAt + ?Sized>(src: &R, entry: &Entry) -> Option<[u8; MAGIC_LEN]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    /// A zip of `(name, data, deflate)` entries, central directory last.
+    fn zip(files: &[(&str, Vec<u8>, bool)]) -> Vec<u8> {
+        let (mut out, mut cd) = (Vec::new(), Vec::new());
+        for (name, data, deflate) in files {
+            let stored = if *deflate {
+                let mut enc =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+                enc.write_all(data).unwrap();
+                enc.finish().unwrap()
+            } else {
+                data.clone()
+            };
+            let method: u16 = if *deflate { 8 } else { 0 };
+            let offset = out.len() as u32;
+            let common = |v: &mut Vec<u8>| {
+                v.extend_from_slice(&[20, 0, 0, 0]);
+                v.extend_from_slice(&method.to_le_bytes());
+                v.extend_from_slice(&[0, 0, 0, 0]);
+                v.extend_from_slice(&crc32fast::hash(data).to_le_bytes());
+                v.extend_from_slice(&(stored.len() as u32).to_le_bytes());
+                v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+                v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+                v.extend_from_slice(&[0, 0]);
+            };
+            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+            common(&mut out);
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&stored);
+            cd.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+            cd.extend_from_slice(&[20, 0]);
+            common(&mut cd);
+            cd.extend_from_slice(&[0; 10]);
+            cd.extend_from_slice(&offset.to_le_bytes());
+            cd.extend_from_slice(name.as_bytes());
+        }
+        let cd_offset = out.len() as u32;
+        out.extend_from_slice(&cd);
+        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    /// The smallest dex that parses: a header with empty tables.
+    fn empty_dex() -> Vec<u8> {
+        let mut d = vec![0u8; 0x70];
+        d[..8].copy_from_slice(b"dex\n035\0");
+        d[32..36].copy_from_slice(&0x70u32.to_le_bytes());
+        d[36..40].copy_from_slice(&0x70u32.to_le_bytes());
+        d[40..44].copy_from_slice(&0x1234_5678u32.to_le_bytes());
+        d
+    }
+
+    #[test]
+    fn disguised_and_nested_code_is_found() {
+        let noise: Vec<u8> = (0..200u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let apk = zip(&[
+            ("AndroidManifest.xml", b"\x03\x00\x08\x00".to_vec(), false),
+            ("classes.dex", empty_dex(), true),
+            ("classes3.dex", empty_dex(), false),
+            ("assets/logo.png", empty_dex(), false),
+            ("assets/hidden.dat", empty_dex(), true),
+            ("assets/x.dex.enc", noise.clone(), true),
+            ("assets/readme.txt", noise, false),
+            (
+                "assets/plugin.jar",
+                zip(&[("classes.dex", empty_dex(), true)]),
+                false,
+            ),
+            (
+                "res/raw/update.bin",
+                zip(&[("AndroidManifest.xml", vec![3, 0, 8, 0], false)]),
+                true,
+            ),
+            (
+                "assets/web.zip",
+                zip(&[("index.html", b"<html>".to_vec(), true)]),
+                false,
+            ),
+            ("lib/arm64-v8a/libx.so", b"\x7fELF....".to_vec(), false),
+        ]);
+        let limits = Limits::default();
+        let archive = Archive::parse(&apk, &limits).unwrap();
+        let mut index = DexIndex::new();
+        index.add_loaded(&archive, &apk, &limits).unwrap();
+        let found = payloads(&archive, &apk, &limits, &mut index).unwrap();
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|p| (p.path.as_str(), p.kind.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("assets/hidden.dat", "dex"),
+                ("assets/logo.png", "dex"),
+                ("assets/plugin.jar", "jar"),
+                ("assets/x.dex.enc", "encrypted"),
+                ("classes3.dex", "dex"),
+                ("res/raw/update.bin", "apk"),
+            ]
+        );
+        let dex_sha = dex::hex(&Sha256::digest(empty_dex()));
+        assert_eq!(found[1].sha256, dex_sha);
+        assert_eq!(found[1].size, 0x70);
+        let (facts, _) = index.finish();
+        assert_eq!(facts.files.len(), 1);
+    }
 
     #[test]
     fn names_as_code() {
@@ -276,10 +385,11 @@ mod tests {
     }
 
     #[test]
-    fn platform_files_are_skipped() {
-        assert!(!may_hide_code("lib/arm64-v8a/libx.so"));
-        assert!(!may_hide_code("META-INF/CERT.RSA"));
-        assert!(may_hide_code("lib/arm64-v8a/payload.jar"));
+    fn only_the_manifest_and_resource_table_are_skipped() {
+        assert!(!may_hide_code("AndroidManifest.xml"));
+        assert!(!may_hide_code("assets/"));
+        assert!(may_hide_code("lib/arm64-v8a/libx.so"));
+        assert!(may_hide_code("META-INF/x.dex"));
         assert!(may_hide_code("assets/a.png"));
     }
 }

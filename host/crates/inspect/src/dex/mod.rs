@@ -9,8 +9,10 @@
 //!
 //! What is read, per file: the header, `string_ids`, `type_ids`,
 //! `proto_ids`, `field_ids`, `method_ids` and `class_defs`. Code items are
-//! walked only when the file references a sensitive API, to find the
-//! classes whose code makes the call (see [`api`] for the keys).
+//! walked only when the file references a sensitive API or implements a TLS
+//! check, to find the classes whose code makes the call (see [`api`] for
+//! the keys). The container format of dex version 041 (several dex files
+//! in one, experimental in ART) is not supported beyond its first header.
 //!
 //! Build or adopt: the crates.io dex readers were read before writing this
 //! one (November 2026) and none fits hostile input:
@@ -130,8 +132,8 @@ impl DexIndex {
             });
         }
         if self.parsed >= limits.max_dex_files {
-            return Err(InspectError::TooLarge {
-                what: "the number of dex files".into(),
+            return Err(InspectError::TooMany {
+                what: "the number of dex files",
                 limit: u64::from(limits.max_dex_files),
             });
         }

@@ -2,7 +2,7 @@
 //! crafted manifests and layouts decode to their root element, and the two
 //! broken files are refused with the error that names their fault.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use shelfgate_inspect::axml::{self, AxmlError};
 use shelfgate_inspect::Limits;
@@ -20,7 +20,7 @@ fn corpus() -> Option<PathBuf> {
     }
 }
 
-fn decode(dir: &PathBuf, name: &str) -> Result<axml::Document, AxmlError> {
+fn decode(dir: &Path, name: &str) -> Result<axml::Document, AxmlError> {
     let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     axml::parse(&bytes, &Limits::default())
 }

@@ -468,7 +468,7 @@ pub(crate) mod writer {
                     }
                 }
             }
-            let mut index = |s: &'static str, strings: &mut Vec<&str>| -> u32 {
+            let index = |s: &'static str, strings: &mut Vec<&str>| -> u32 {
                 match strings.iter().skip(ids.len()).position(|t| *t == s) {
                     Some(i) => (i + ids.len()) as u32,
                     None => {

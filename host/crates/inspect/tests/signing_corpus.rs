@@ -362,3 +362,75 @@ fn signer_facts_are_complete() {
     assert!(c.key_bits >= 1024);
     assert!(!c.signature_algorithm.is_empty());
 }
+
+/// The byte range of the first ID-value pair with `id` in the APK Signing
+/// Block, found the simple way (EOCD at a fixed distance from the end: no
+/// archive comment).
+fn pair_range(apk: &[u8], id: u32) -> std::ops::Range<usize> {
+    let le32 = |at: usize| u32::from_le_bytes(apk[at..at + 4].try_into().unwrap());
+    let le64 = |at: usize| u64::from_le_bytes(apk[at..at + 8].try_into().unwrap());
+    let eocd = apk.len() - 22;
+    assert_eq!(le32(eocd), 0x0605_4b50);
+    let cd = le32(eocd + 16) as usize;
+    let start = cd - 8 - le64(cd - 24) as usize;
+    let mut at = start + 8;
+    while at < cd - 24 {
+        let len = le64(at) as usize;
+        if le32(at + 8) == id {
+            return at + 12..at + 8 + len;
+        }
+        at += 8 + len;
+    }
+    panic!("no pair {id:#x}");
+}
+
+/// Flipping any byte of a v2 signer block must make the APK fail: every
+/// byte is a length, signed data, a signature or the key.
+#[test]
+fn every_byte_of_a_v2_signer_is_protected() {
+    let Some(dir) = corpus() else { return };
+    let apk = std::fs::read(dir.join("androguard-golden-aligned-v2-out.apk")).unwrap();
+    let limits = Limits::default();
+    let options = Options::new(24);
+    let archive = Archive::parse(&apk, &limits).unwrap();
+    assert!(signing::verify_apk(&apk, &archive, &options, &limits).verified);
+    let range = pair_range(&apk, 0x7109_871a);
+    let mut flipped = 0;
+    for at in range {
+        for mask in [0x01u8, 0x80] {
+            let mut bad = apk.clone();
+            bad[at] ^= mask;
+            let archive = Archive::parse(&bad, &limits).unwrap();
+            let facts = signing::verify_apk(&bad, &archive, &options, &limits);
+            assert!(!facts.verified, "flipping {mask:#x} at {at} still verifies");
+            assert!(
+                !facts.errors.is_empty(),
+                "no reason given for a flip at {at}"
+            );
+            flipped += 1;
+        }
+    }
+    println!("{flipped} single-bit flips of the v2 block all rejected");
+}
+
+/// Changing content covered by v2 (an entry's data) or v1 (an entry's
+/// digest in the manifest) is found.
+#[test]
+fn tampered_content_is_rejected() {
+    let Some(dir) = corpus() else { return };
+    let limits = Limits::default();
+    for (file, min_sdk) in [
+        ("androguard-golden-aligned-v2-out.apk", 24),
+        ("fdroid-urzip.apk", 4),
+    ] {
+        let apk = std::fs::read(dir.join(file)).unwrap();
+        let archive = Archive::parse(&apk, &limits).unwrap();
+        let entry = archive.entry("AndroidManifest.xml").unwrap();
+        let mut bad = apk.clone();
+        bad[entry.data_offset as usize + 3] ^= 0x10;
+        let archive = Archive::parse(&bad, &limits).unwrap();
+        let facts = signing::verify_apk(&bad, &archive, &Options::new(min_sdk), &limits);
+        assert!(!facts.verified, "{file}: tampering not detected");
+        println!("{file}: {:?}", facts.errors);
+    }
+}

@@ -260,10 +260,7 @@ mod tests {
         assert!(read(&[0x30, 0x05, 0x02]).is_err());
         assert!(read(&[0x30, 0x80, 0x02, 0x01]).is_err());
         assert!(read(&[0x04, 0x80, 0x00, 0x00]).is_err());
-        let deep: Vec<u8> = std::iter::repeat([0x30u8, 0x80])
-            .take(100)
-            .flatten()
-            .collect();
+        let deep: Vec<u8> = std::iter::repeat_n([0x30u8, 0x80], 100).flatten().collect();
         assert!(read(&deep).is_err());
         assert!(read(&[0x1f, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err());
     }

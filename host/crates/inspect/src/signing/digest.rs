@@ -156,65 +156,96 @@ impl ContentDigests {
         })
     }
 
-    fn feed(&mut self, section: usize, bytes: &[u8]) {
-        if let Some(c) = &mut self.sha256 {
-            c.feed(section, bytes);
+    /// The parts of a file chunk that are signed content, each with its
+    /// section, the EOCD's CD offset field replaced by `patched`.
+    fn pieces<'a>(
+        &self,
+        offset: u64,
+        chunk: &'a [u8],
+        patched: &'a [u8; 4],
+    ) -> Vec<(usize, &'a [u8])> {
+        let end = offset.saturating_add(chunk.len() as u64);
+        let eocd = self.layout.eocd_offset;
+        let field = (eocd.saturating_add(16), eocd.saturating_add(20));
+        let from_chunk =
+            |lo: u64, hi: u64| chunk.get((lo - offset) as usize..(hi - offset) as usize);
+        let mut out = Vec::with_capacity(4);
+        for (i, (start, stop)) in self.layout.sections().into_iter().enumerate() {
+            let (lo, hi) = (start.max(offset), stop.min(end));
+            if lo >= hi {
+                continue;
+            }
+            if i != 2 || hi <= field.0 || lo >= field.1 {
+                out.extend(from_chunk(lo, hi).map(|b| (i, b)));
+                continue;
+            }
+            let (f0, f1) = (field.0.clamp(lo, hi), field.1.clamp(lo, hi));
+            out.extend(from_chunk(lo, f0).map(|b| (i, b)));
+            out.extend(
+                patched
+                    .get((f0 - field.0) as usize..(f1 - field.0) as usize)
+                    .map(|b| (i, b)),
+            );
+            out.extend(from_chunk(f1, hi).map(|b| (i, b)));
         }
-        if let Some(c) = &mut self.sha512 {
-            c.feed(section, bytes);
-        }
-        if let Some(v) = &mut self.verity {
-            v.feed(bytes);
-        }
+        out
     }
 }
+
+/// Chunks at least this large are digested on two threads: the chunked
+/// digests on one, the verity tree on the other.
+const PARALLEL_MIN: usize = 64 << 10;
 
 impl ChunkSink for ContentDigests {
     fn update(&mut self, offset: u64, chunk: &[u8]) {
         let Some(expected) = self.next else { return };
-        let end = offset.saturating_add(chunk.len() as u64);
         if offset != expected {
             self.next = None;
             return;
         }
-        self.next = Some(end);
-        let eocd = self.layout.eocd_offset;
-        // The EOCD's 4-byte CD offset field, rewritten to the block offset.
-        let field = (eocd.saturating_add(16), eocd.saturating_add(20));
+        self.next = Some(offset.saturating_add(chunk.len() as u64));
         let patched = u32::try_from(self.layout.block_offset)
             .unwrap_or(u32::MAX)
             .to_le_bytes();
-        for (i, (start, stop)) in self.layout.sections().into_iter().enumerate() {
-            let lo = start.max(offset);
-            let hi = stop.min(end);
-            if lo >= hi {
-                continue;
-            }
-            let (a, b) = ((lo - offset) as usize, (hi - offset) as usize);
-            let Some(bytes) = chunk.get(a..b) else {
-                continue;
-            };
-            if i != 2 || hi <= field.0 || lo >= field.1 {
-                self.feed(i, bytes);
-                continue;
-            }
-            // Feed around the patched field, byte by byte inside it.
-            let mut pos = lo;
-            while pos < hi {
-                if pos >= field.0 && pos < field.1 {
-                    let k = (pos - field.0) as usize;
-                    let byte = patched.get(k).copied().unwrap_or_default();
-                    self.feed(i, &[byte]);
-                    pos += 1;
-                } else {
-                    let stop = if pos < field.0 { field.0.min(hi) } else { hi };
-                    let (a, b) = ((pos - offset) as usize, (stop - offset) as usize);
-                    if let Some(bytes) = chunk.get(a..b) {
-                        self.feed(i, bytes);
-                    }
-                    pos = stop;
+        let pieces = self.pieces(offset, chunk, &patched);
+        let ContentDigests {
+            sha256,
+            sha512,
+            verity,
+            ..
+        } = self;
+        let chunked = sha256.is_some() || sha512.is_some();
+        let mut feed_chunked = || {
+            for &(section, bytes) in &pieces {
+                if let Some(c) = sha256.as_mut() {
+                    c.feed(section, bytes);
+                }
+                if let Some(c) = sha512.as_mut() {
+                    c.feed(section, bytes);
                 }
             }
+        };
+        let feed_verity = |v: &mut Verity| pieces.iter().for_each(|(_, bytes)| v.feed(bytes));
+        match verity.as_mut() {
+            Some(v) if chunked && chunk.len() >= PARALLEL_MIN => {
+                // Whoever takes the tree first feeds it: the worker, or this
+                // thread when no worker could be started.
+                let slot = std::sync::Mutex::new(Some(v));
+                let take = || slot.lock().ok().and_then(|mut s| s.take());
+                std::thread::scope(|scope| {
+                    let worker =
+                        std::thread::Builder::new().spawn_scoped(scope, || take().map(feed_verity));
+                    feed_chunked();
+                    if worker.is_err() {
+                        take().map(feed_verity);
+                    }
+                });
+            }
+            Some(v) => {
+                feed_verity(v);
+                feed_chunked();
+            }
+            None => feed_chunked(),
         }
     }
 }

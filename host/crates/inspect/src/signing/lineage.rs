@@ -15,6 +15,10 @@ use super::cert::Cert;
 use super::crypto::SigAlg;
 
 const VERSION: u32 = 1;
+/// Most certificates accepted in one lineage. Real ones rotate a handful of
+/// times; each node costs a signature check, so a hostile attribute must not
+/// list thousands.
+const MAX_NODES: usize = 64;
 
 const INSTALLED_DATA: u32 = 1;
 const SHARED_UID: u32 = 2;
@@ -69,6 +73,9 @@ impl Lineage {
         let mut parent_alg = 0u32;
         while !r.is_empty() {
             let n = nodes.len() + 1;
+            if n > MAX_NODES {
+                return Err(bad(&format!("more than {MAX_NODES} certificates")));
+            }
             let raw = r
                 .prefixed()
                 .map_err(|_| bad(&format!("node #{n} truncated")))?;
@@ -95,7 +102,7 @@ impl Lineage {
                 let key = parent
                     .cert
                     .public_key()
-                    .map_err(|e| LineageError::DidNotVerify(e))?;
+                    .map_err(LineageError::DidNotVerify)?;
                 key.verify(sig_alg.padding, sig_alg.hash, signed, signature)
                     .map_err(|_| {
                         LineageError::DidNotVerify(format!(

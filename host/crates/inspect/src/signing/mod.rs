@@ -230,7 +230,8 @@ impl SchemeState {
         SchemeResult {
             scheme: scheme.to_string(),
             present: self.present,
-            verified: self.verified,
+            // A check across schemes can still fail one that verified alone.
+            verified: self.verified && self.errors.is_empty(),
             errors: self.errors,
             warnings: self.warnings,
         }
@@ -679,5 +680,74 @@ impl Content {
                 }
             }
         })
+    }
+}
+
+/// Entry points for the fuzz targets (`host/fuzz`): the parsers of hostile
+/// signing data, run on raw bytes. Not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::collections::BTreeSet;
+
+    use super::block::find_pair;
+    use super::digest::{Computed, Layout};
+    use super::{cert::Cert, lineage::Lineage, pkcs7, v1, v2v3, SchemeId};
+
+    /// A PKCS#7 signature block: envelope, signed attributes, certificates,
+    /// and a signature check of each SignerInfo over a fixed `.SF`.
+    pub fn pkcs7(data: &[u8]) {
+        let Ok(signed) = pkcs7::parse(data) else {
+            return;
+        };
+        let certs: Vec<Cert> = signed
+            .certificates
+            .iter()
+            .filter_map(|c| Cert::parse(c).ok())
+            .collect();
+        for info in &signed.signer_infos {
+            if let Some(attrs) = info.signed_attrs {
+                let _ = pkcs7::attributes(attrs);
+            }
+        }
+        let found = BTreeSet::new();
+        let ctx = v1::Context {
+            min_sdk: 19,
+            max_sdk: super::ANY_SDK,
+            supported: &[SchemeId::V2, SchemeId::V3],
+            found: &found,
+        };
+        let _ = v1::check_signer_infos(&signed, &certs, b"Signature-Version: 1.0\r\n\r\n", &ctx);
+    }
+
+    /// An APK Signing Block (from its size field to its magic), each scheme
+    /// block in it verified for a platform range taken from the data, and
+    /// every value also read as a rotation lineage.
+    pub fn signing_block(data: &[u8]) {
+        let (min_sdk, max_sdk) = match data {
+            [a, b, ..] => (u32::from(*a), u32::from(*a) + u32::from(*b) * 8),
+            _ => (24, 33),
+        };
+        let found = BTreeSet::from([SchemeId::V3]);
+        for scheme in [SchemeId::V2, SchemeId::V3, SchemeId::V31] {
+            let Ok(value) = find_pair(data, scheme.block_id()) else {
+                continue;
+            };
+            let params = v2v3::Params {
+                scheme,
+                min_sdk,
+                max_sdk,
+                supported: &[SchemeId::V2, SchemeId::V3],
+                found: &found,
+                rotation_min_sdk: (scheme == SchemeId::V3).then_some(33),
+            };
+            let layout = Layout {
+                block_offset: 4096,
+                cd_offset: 8192,
+                eocd_offset: 8300,
+                file_len: 8322,
+            };
+            let _ = v2v3::verify(value, &params, &Ok(Computed::default()), layout);
+            let _ = Lineage::parse(value);
+        }
     }
 }

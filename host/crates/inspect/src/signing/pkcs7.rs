@@ -219,3 +219,90 @@ fn expect_tag(tlv: &Tlv<'_>, tag: u32, what: &str) -> Result<(), String> {
         Err(format!("{what}: unexpected ASN.1 tag {:#x}", tlv.tag))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// DER: tag, definite length, contents.
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        match content.len() {
+            n if n < 0x80 => out.push(n as u8),
+            n if n < 0x100 => out.extend([0x81, n as u8]),
+            n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// BER: constructed items with indefinite lengths.
+    fn indefinite(tag: u8, content: &[u8]) -> Vec<u8> {
+        [&[tag, 0x80][..], content, &[0, 0]].concat()
+    }
+
+    fn oid(dotted: &str) -> Vec<u8> {
+        tlv(0x06, ObjectIdentifier::new_unwrap(dotted).as_bytes())
+    }
+
+    fn signed_data(c: fn(u8, &[u8]) -> Vec<u8>, signature: Vec<u8>) -> Vec<u8> {
+        let issuer = c(
+            0x30,
+            &c(0x31, &c(0x30, &[oid("2.5.4.3"), tlv(0x0c, b"x")].concat())),
+        );
+        let signer = c(
+            0x30,
+            &[
+                tlv(0x02, &[1]),
+                c(0x30, &[issuer, tlv(0x02, &[0x00, 0x85])].concat()),
+                c(0x30, &oid("2.16.840.1.101.3.4.2.1")),
+                c(0x30, &oid("1.2.840.113549.1.1.1")),
+                signature,
+            ]
+            .concat(),
+        );
+        let body = [
+            tlv(0x02, &[1]),
+            c(0x31, &c(0x30, &oid("2.16.840.1.101.3.4.2.1"))),
+            c(0x30, &oid("1.2.840.113549.1.7.1")),
+            c(0xa0, &c(0x30, b"")),
+            c(0x31, &signer),
+        ]
+        .concat();
+        c(
+            0x30,
+            &[oid(OID_SIGNED_DATA), c(0xa0, &c(0x30, &body))].concat(),
+        )
+    }
+
+    #[test]
+    fn der_and_ber_forms_agree() {
+        let der = signed_data(tlv, tlv(0x04, b"sig"));
+        let ber = signed_data(
+            indefinite,
+            indefinite(0x24, &[tlv(0x04, b"si"), tlv(0x04, b"g")].concat()),
+        );
+        for bytes in [der, ber] {
+            let sd = parse(&bytes).unwrap();
+            assert_eq!(sd.content_type, "1.2.840.113549.1.7.1");
+            assert_eq!(sd.certificates.len(), 1);
+            let info = &sd.signer_infos[0];
+            assert_eq!(info.digest_algorithm, "2.16.840.1.101.3.4.2.1");
+            assert_eq!(info.signature_algorithm, "1.2.840.113549.1.1.1");
+            assert_eq!(info.signature, b"sig");
+            assert_eq!(info.issuer_and_serial.unwrap().1, &[0x00, 0x85]);
+            assert!(info.signed_attrs.is_none());
+        }
+    }
+
+    #[test]
+    fn rejects_other_content() {
+        let data = tlv(
+            0x30,
+            &[oid("1.2.840.113549.1.7.1"), tlv(0xa0, &tlv(0x30, b""))].concat(),
+        );
+        assert!(parse(&data).is_err());
+        assert!(parse(&[]).is_err());
+        assert!(parse(&[0x30, 0x80]).is_err());
+    }
+}

@@ -25,6 +25,10 @@ use crate::zip::{Archive, Entry};
 use crate::{Limits, ReadAt};
 
 const MANIFEST: &str = "META-INF/MANIFEST.MF";
+/// apksig's `MAX_APK_SIGNERS`: at most ten JAR signers. The same bound
+/// applies to the SignerInfos tried in one block, so a hostile block cannot
+/// demand thousands of signature checks.
+const MAX_SIGNERS: usize = 10;
 const JELLY_BEAN_MR2: u32 = 18;
 const KITKAT: u32 = 19;
 const N: u32 = 24;
@@ -181,6 +185,13 @@ pub fn verify<R: ReadAt + ?Sized>(
         out.errors.push("No JAR signatures".into());
         return out;
     }
+    if signers.len() > MAX_SIGNERS {
+        out.errors.push(format!(
+            "{} JAR signers; at most {MAX_SIGNERS} are supported",
+            signers.len()
+        ));
+        return out;
+    }
 
     // Any error of any signer ends verification, as on Android.
     for signer in &mut signers {
@@ -265,7 +276,11 @@ fn verify_block<R: ReadAt + ?Sized>(
     limits: &Limits,
 ) {
     let block_name = signer.block.name.clone();
-    let block_bytes = match archive.read(src, signer.block, limits) {
+    let block_limits = Limits {
+        max_entry_size: limits.max_entry_size.min(limits.max_jar_signature_block),
+        ..limits.clone()
+    };
+    let block_bytes = match archive.read(src, signer.block, &block_limits) {
         Ok(b) => b,
         Err(e) => return signer.error(format_args!("cannot read {block_name}: {e}")),
     };
@@ -292,30 +307,34 @@ fn verify_block<R: ReadAt + ?Sized>(
             }
         }
     }
-    // Before Android 7.0 only the first SignerInfo is tried; from 7.0 on,
-    // the first one that verifies is used.
-    let tries = if ctx.min_sdk < N {
-        1
-    } else {
-        signed.signer_infos.len()
-    };
-    let mut verified = None;
-    for info in signed.signer_infos.iter().take(tries) {
-        match verify_signer_info(&signed, &certs, info, &signer.sf_bytes, ctx) {
-            Ok(Some(i)) => {
-                verified.get_or_insert(i);
-            }
-            Ok(None) => {}
-            Err(e) => return signer.error(format_args!("{block_name}: {e}")),
-        }
-    }
-    match verified {
-        Some(i) => signer.cert = (i < certs.len()).then(|| certs.swap_remove(i)),
-        None => signer.error(format_args!(
+    match check_signer_infos(&signed, &certs, &signer.sf_bytes, ctx) {
+        Err(e) => signer.error(format_args!("{block_name}: {e}")),
+        Ok(Some(i)) => signer.cert = (i < certs.len()).then(|| certs.swap_remove(i)),
+        Ok(None) => signer.error(format_args!(
             "{block_name} signature over {} did not verify",
             signer.sf.name
         )),
     }
+}
+
+/// The index of the certificate of the first SignerInfo that verifies over
+/// `sf`. Before Android 7.0 only the first SignerInfo is tried; from 7.0 on,
+/// all of them.
+pub(super) fn check_signer_infos(
+    signed: &SignedData<'_>,
+    certs: &[Cert],
+    sf: &[u8],
+    ctx: &Context<'_>,
+) -> Result<Option<usize>, String> {
+    let tries = if ctx.min_sdk < N { 1 } else { MAX_SIGNERS };
+    let mut first = None;
+    for info in signed.signer_infos.iter().take(tries) {
+        // An error in any SignerInfo fails the block, as in apksig.
+        if let Some(i) = verify_signer_info(signed, certs, info, sf, ctx)? {
+            first.get_or_insert(i);
+        }
+    }
+    Ok(first)
 }
 
 /// The index of the signing certificate if `info` verifies over the `.SF`;

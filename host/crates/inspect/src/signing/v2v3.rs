@@ -26,6 +26,10 @@ const STRIPPING_PROTECTION_ATTR: u32 = 0xbeef_f00d;
 const PROOF_OF_ROTATION_ATTR: u32 = 0x3ba0_6f8c;
 const ROTATION_MIN_SDK_ATTR: u32 = 0x559f_8b02;
 const TARGETS_DEV_RELEASE_ATTR: u32 = 0xc2a6_b3ba;
+/// apksig's `MAX_APK_SIGNERS`: Android accepts at most ten v2 signers. A v3
+/// block has one signer per SDK range; the same bound keeps a hostile block
+/// from demanding thousands of signature checks.
+const MAX_SIGNERS: usize = 10;
 /// First platform that reads v3.1 blocks (Android 13).
 pub const V31_MIN_SDK: u32 = 33;
 const PAGE: u64 = 4096;
@@ -126,6 +130,16 @@ fn parse_signers(
     };
     if signers.is_empty() {
         out.errors.push("no signers".into());
+        return;
+    }
+    let mut count = Le::new(signers);
+    let mut n = 0;
+    while count.prefixed().is_ok() {
+        n += 1;
+    }
+    if n > MAX_SIGNERS {
+        out.errors
+            .push(format!("{n} signers; at most {MAX_SIGNERS} are supported"));
         return;
     }
     let mut signers = Le::new(signers);
@@ -476,7 +490,7 @@ fn check_integrity(
     };
     if to_verify.contains(&ContentDigest::VeritySha256) {
         let block_size = layout.cd_offset.saturating_sub(layout.block_offset);
-        if layout.block_offset % PAGE != 0 || block_size % PAGE != 0 {
+        if !layout.block_offset.is_multiple_of(PAGE) || !block_size.is_multiple_of(PAGE) {
             out.errors.push(format!(
                 "the verity digest needs a 4 KiB aligned APK Signing Block (offset {}, size {block_size})",
                 layout.block_offset

@@ -167,3 +167,48 @@ fn an_instance_that_trapped_is_not_reused() {
         ));
     }
 }
+
+/// A policy compiled against contract 0.1.0 keeps linking and running on
+/// the grown contract: the host serves its `@0.1.0` imports by semver.
+#[test]
+fn old_contract() {
+    let component =
+        wasmtime::component::Component::new(engine_wasmtime(), test_programs::OLD_CONTRACT)
+            .unwrap();
+    let imports: Vec<String> = component
+        .component_type()
+        .imports(engine_wasmtime())
+        .map(|(name, _)| name.to_string())
+        .collect();
+    assert!(
+        imports.iter().any(|i| i == "shelfgate:policy/host@0.1.0"),
+        "{imports:?}"
+    );
+    assert_ne!(
+        shelfgate_contract::PACKAGE,
+        "shelfgate:policy@0.1.0",
+        "the contract has grown since"
+    );
+
+    let findings = hostile("old-contract", test_programs::OLD_CONTRACT).expect("runs");
+    assert_eq!(findings.len(), 1);
+    let f = facts();
+    assert!(
+        findings[0].message_en.starts_with(&format!(
+            "{} perms={}",
+            f.package,
+            f.uses_permissions.len()
+        )),
+        "{}",
+        findings[0].message_en
+    );
+}
+
+fn engine_wasmtime() -> &'static wasmtime::Engine {
+    static E: std::sync::OnceLock<wasmtime::Engine> = std::sync::OnceLock::new();
+    E.get_or_init(|| {
+        let mut c = wasmtime::Config::new();
+        c.wasm_component_model(true);
+        wasmtime::Engine::new(&c).unwrap()
+    })
+}

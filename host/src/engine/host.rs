@@ -221,6 +221,10 @@ impl host::HostFacts for State {
         })
     }
 
+    fn urls(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<Vec<String>> {
+        Ok(self.input()?.facts.dex.urls.clone())
+    }
+
     fn drop(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<()> {
         Ok(())
     }
@@ -351,6 +355,18 @@ impl host::HostContext for State {
             .find(|s| s.key == key)
             .map(|s| s.value.clone()))
     }
+    fn signer_continuity(
+        &mut self,
+        _: Resource<ContextHandle>,
+    ) -> wasmtime::Result<Option<SignerContinuity>> {
+        let input = self.input()?;
+        Ok(input
+            .context
+            .previous
+            .as_ref()
+            .map(|prev| shelfgate_inspect::signing::continuity(prev, &input.facts.signing)))
+    }
+
     fn drop(&mut self, _: Resource<ContextHandle>) -> wasmtime::Result<()> {
         Ok(())
     }

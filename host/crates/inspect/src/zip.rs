@@ -418,7 +418,7 @@ fn read_directory<R: ReadAt + ?Sized>(
 ) -> Result<Vec<Entry>, InspectError> {
     let count = to_usize(end.entries)?;
     let mut entries = Vec::with_capacity(count);
-    let mut local_name = Vec::new();
+    let mut local_header = Vec::new();
     let mut pos = 0usize;
     for index in 0..count {
         let truncated =
@@ -477,7 +477,7 @@ fn read_directory<R: ReadAt + ?Sized>(
             &mut entry,
             raw_name,
             end.cd_offset,
-            &mut local_name,
+            &mut local_header,
             anomalies,
         )?;
         entries.push(entry);
@@ -581,7 +581,7 @@ fn check_local_header<R: ReadAt + ?Sized>(
     entry: &mut Entry,
     cd_name: &[u8],
     cd_offset: u64,
-    local_name: &mut Vec<u8>,
+    local: &mut Vec<u8>,
     anomalies: &mut Anomalies,
 ) -> Result<(), InspectError> {
     let lho = entry.local_header_offset;
@@ -594,9 +594,12 @@ fn check_local_header<R: ReadAt + ?Sized>(
         );
         return Ok(());
     }
-    let mut header = [0u8; LFH_LEN as usize];
-    src.read_exact_at(lho, &mut header)?;
-    if le_u32(&header, 0) != Some(LFH_SIG) {
+    // One read for the header and the name it should repeat.
+    let wanted = LFH_LEN.saturating_add(cd_name.len() as u64);
+    local.resize(to_usize(wanted.min(cd_offset - lho))?, 0);
+    src.read_exact_at(lho, local)?;
+    let header = local.get(..LFH_LEN as usize).unwrap_or_default();
+    if le_u32(header, 0) != Some(LFH_SIG) {
         entry.unreadable = Some("no local header at its offset");
         anomalies.push(
             "bad-local-header",
@@ -605,8 +608,8 @@ fn check_local_header<R: ReadAt + ?Sized>(
         );
         return Ok(());
     }
-    let l16 = |off: usize| le_u16(&header, off).unwrap_or(0);
-    let l32 = |off: usize| le_u32(&header, off).unwrap_or(0);
+    let l16 = |off: usize| le_u16(header, off).unwrap_or(0);
+    let l32 = |off: usize| le_u32(header, off).unwrap_or(0);
     let (flags, method, crc32) = (l16(6), l16(8), l32(14));
     let (csize, usize_) = (l32(18), l32(22));
     let (name_len, extra_len) = (u64::from(l16(26)), u64::from(l16(28)));
@@ -622,15 +625,16 @@ fn check_local_header<R: ReadAt + ?Sized>(
     }
     entry.data_offset = data_offset;
 
-    local_name.resize(to_usize(name_len)?, 0);
-    src.read_exact_at(lho + LFH_LEN, local_name)?;
-    if local_name.as_slice() != cd_name {
+    let local_name = local.get(LFH_LEN as usize..).unwrap_or_default();
+    if name_len != cd_name.len() as u64 || local_name != cd_name {
+        let mut name = vec![0u8; to_usize(name_len)?];
+        src.read_exact_at(lho + LFH_LEN, &mut name)?;
         anomalies.push(
             "header-mismatch",
             Some(&entry.name),
             format!(
                 "local header names it `{}`; Android refuses to open the entry",
-                String::from_utf8_lossy(local_name)
+                String::from_utf8_lossy(&name)
             ),
         );
     }
@@ -1092,6 +1096,18 @@ mod tests {
         assert_eq!(kinds(&archive), ["unusual-compression", "header-mismatch"]);
         let entry = archive.entry("res/a.xml").unwrap();
         assert_eq!(archive.read(&apk, entry, &limits).unwrap(), b"plain");
+    }
+
+    #[test]
+    fn a_local_header_naming_another_file_is_reported() {
+        let mut apk = Builder::default().add("a.txt", METHOD_STORED, b"x").build();
+        // The local header comes first; the directory keeps `a.txt`.
+        let at = apk.windows(5).position(|w| w == b"a.txt").unwrap();
+        apk[at] = b'b';
+        let archive = Archive::parse(&apk, &Limits::default()).unwrap();
+        assert_eq!(kinds(&archive), ["header-mismatch"]);
+        assert!(archive.anomalies()[0].detail.contains("`b.txt`"));
+        assert!(archive.entry("a.txt").is_some());
     }
 
     #[test]

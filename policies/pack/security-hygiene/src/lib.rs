@@ -1,53 +1,76 @@
-//! Security hygiene (catalogue area 6).
+//! Security hygiene (catalogue area 6): how the APK is built and signed,
+//! and the attack surface its manifest and code expose.
+//!
+//! | rule | file |
+//! |---|---|
+//! | SEC-DEBUG-042 debug or test build | [`debug`] |
+//! | SEC-CERT-043 debug, test, expired or weak certificate | [`cert`] |
+//! | SEC-SIGN-044 signature scheme | [`scheme`] |
+//! | SEC-BACKUP-045 unrestricted backup | [`backup`] |
+//! | SEC-CLEARTEXT-046 cleartext traffic and weak TLS | [`cleartext`] |
+//! | SEC-EXPORT-047 exported components without protection | [`export`] |
+//! | SEC-WEBVIEW-048 risky WebView bridges | [`webview`] |
+//!
+//! Settings read (`context.setting`):
+//! - `sec.test_key_sha256`: further certificate SHA-256 fingerprints that
+//!   count as published test keys, separated by commas, semicolons or
+//!   whitespace (colons inside a fingerprint are ignored). They add to the
+//!   built-in AOSP test keys (`shelfgate_pack_data::signing`).
+//! - `deadline.SEC-BACKUP-045` and the other per-rule deadlines, through
+//!   `context.deadline_for`.
 
 use shelfgate_policy_sdk::prelude::*;
 
-struct SecurityHygiene;
+mod backup;
+mod cert;
+mod cleartext;
+mod debug;
+mod export;
+mod scheme;
+mod webview;
 
-const DEBUG_042: Rule = Rule {
-    id: "SEC-DEBUG-042",
-    refs: &["AOSP"],
-    remediation: "Upload a release build: remove android:debuggable and android:testOnly (build the release variant).",
-};
+struct SecurityHygiene;
 
 impl Policy for SecurityHygiene {
     fn metadata() -> PolicyMetadata {
         PolicyMetadata {
             id: "security-hygiene".into(),
-            version: "0.1.0".into(),
+            version: "0.2.0".into(),
             title: "Security hygiene".into(),
-            rules: vec![DEBUG_042.id.into()],
-            reads: vec!["manifest".into()],
-            data_sources: vec![],
+            rules: [
+                debug::RULE,
+                cert::RULE,
+                scheme::RULE,
+                backup::RULE,
+                cleartext::RULE,
+                export::RULE,
+                webview::RULE,
+            ]
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect(),
+            reads: ["manifest", "dex", "sdk", "signing", "context"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            data_sources: vec![DataSource {
+                name: "aosp-test-keys".into(),
+                version: "1".into(),
+                confidence: Confidence::Verified,
+            }],
         }
     }
 
-    fn evaluate(facts: &Facts, _listing: &Listing, _context: &Context) -> Vec<Finding> {
-        let app = facts.application();
-        let mut findings = Vec::new();
-        if app.debuggable {
-            findings.push(
-                DEBUG_042
-                    .reject()
-                    .en("The build is debuggable: any local user can attach a debugger and read its data.")
-                    .zh("应用为可调试版本（debuggable），可被附加调试器并读取数据。")
-                    .evidence(EvidenceSource::Manifest, "application@debuggable", json::bool(true))
-                    .expected("android:debuggable absent or false")
-                    .build(),
-            );
-        }
-        if app.test_only {
-            findings.push(
-                DEBUG_042
-                    .reject()
-                    .en("The build is marked testOnly: it installs only through adb.")
-                    .zh("应用标记为 testOnly，仅能通过 adb 安装。")
-                    .evidence(EvidenceSource::Manifest, "application@testOnly", json::bool(true))
-                    .expected("android:testOnly absent or false")
-                    .build(),
-            );
-        }
-        findings
+    fn evaluate(facts: &Facts, _listing: &Listing, context: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        debug::check(facts, &mut out);
+        cert::check(facts, context, &mut out);
+        scheme::check(facts, context, &mut out);
+        backup::check(facts, context, &mut out);
+        cleartext::check(facts, context, &mut out);
+        export::check(facts, context, &mut out);
+        webview::check(facts, context, &mut out);
+        out
     }
 }
 

@@ -1,0 +1,177 @@
+//! SEC-EXPORT-047: components other apps can reach without permission.
+//!
+//! From targetSdk 31 a component with an intent filter must say whether it
+//! is exported, or the install fails (hard reject). An exported service,
+//! receiver or provider without a permission (or guarded only by a
+//! `normal` custom permission any app may request) is open to every app
+//! on the device: rectify. Receivers that listen only for broadcasts the
+//! system alone may send are not reachable that way. Components of a
+//! bundled SDK name that SDK.
+
+use shelfgate_policy_sdk::prelude::*;
+use shelfgate_policy_sdk::types::{Component, ComponentKind, DeclaredPermission};
+
+pub const RULE: Rule = Rule {
+    id: "SEC-EXPORT-047",
+    refs: &["AOSP", "OWASP MASTG-PLATFORM"],
+    remediation: "Declare android:exported on every component with an intent filter; set exported=\"false\" unless other apps must reach the component, and protect the ones that must with a signature-level permission.",
+};
+
+/// Android 12: components with intent filters must set `android:exported`.
+const EXPLICIT_EXPORT_TARGET: u32 = 31;
+
+/// Broadcasts only the system may send (`<protected-broadcast>` in the
+/// platform manifest).
+const PROTECTED_BROADCASTS: &[&str] = &[
+    "android.intent.action.ACTION_POWER_CONNECTED",
+    "android.intent.action.ACTION_POWER_DISCONNECTED",
+    "android.intent.action.ACTION_SHUTDOWN",
+    "android.intent.action.AIRPLANE_MODE",
+    "android.intent.action.BATTERY_CHANGED",
+    "android.intent.action.BATTERY_LOW",
+    "android.intent.action.BATTERY_OKAY",
+    "android.intent.action.BOOT_COMPLETED",
+    "android.intent.action.DATE_CHANGED",
+    "android.intent.action.HEADSET_PLUG",
+    "android.intent.action.LOCALE_CHANGED",
+    "android.intent.action.LOCKED_BOOT_COMPLETED",
+    "android.intent.action.MY_PACKAGE_REPLACED",
+    "android.intent.action.NEW_OUTGOING_CALL",
+    "android.intent.action.PACKAGE_ADDED",
+    "android.intent.action.PACKAGE_CHANGED",
+    "android.intent.action.PACKAGE_FULLY_REMOVED",
+    "android.intent.action.PACKAGE_REMOVED",
+    "android.intent.action.PACKAGE_REPLACED",
+    "android.intent.action.PHONE_STATE",
+    "android.intent.action.SCREEN_OFF",
+    "android.intent.action.SCREEN_ON",
+    "android.intent.action.TIMEZONE_CHANGED",
+    "android.intent.action.TIME_SET",
+    "android.intent.action.USER_PRESENT",
+    "android.net.conn.CONNECTIVITY_CHANGE",
+    "android.net.wifi.STATE_CHANGE",
+    "android.net.wifi.WIFI_STATE_CHANGED",
+    "android.provider.Telephony.SMS_DELIVER",
+    "android.provider.Telephony.SMS_RECEIVED",
+    "android.provider.Telephony.WAP_PUSH_DELIVER",
+    "android.provider.Telephony.WAP_PUSH_RECEIVED",
+];
+
+pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
+    let target = facts.identity().target_sdk;
+    let components = facts.components();
+    if components.is_empty() {
+        return;
+    }
+    let declared = facts.declared_permissions();
+    let sdks = facts.sdks();
+    for c in &components {
+        let kind = kind_name(c.kind);
+        let path = manifest::component_path(kind, &c.name);
+        let sdk = attribution::sdk_of_component(&sdks, &c.name).map(|s| s.id.clone());
+        let needs_attr = target >= EXPLICIT_EXPORT_TARGET
+            && !c.intent_filters.is_empty()
+            && c.exported_attr.is_none()
+            && c.kind != ComponentKind::Provider;
+        let finding = if needs_attr {
+            RULE.reject()
+                .en(format!(
+                    "{kind} {} has an intent filter but no android:exported attribute; with targetSdkVersion {target} the APK fails to install on Android 12+.",
+                    c.name
+                ))
+                .zh(format!(
+                    "{kind} {} 含有 intent-filter 但未声明 android:exported，targetSdkVersion 为 {target} 时在 Android 12 及以上无法安装。",
+                    c.name
+                ))
+                .evidence(EvidenceSource::Manifest, format!("{path}@exported"), json::null())
+                .evidence(EvidenceSource::Manifest, format!("{path}/intent-filter/action"), json::strs(c.intent_actions.iter().map(String::as_str)))
+                .evidence(EvidenceSource::Manifest, "uses-sdk@targetSdkVersion", json::num(target))
+                .expected("android:exported=\"true\" or \"false\" on every component with an intent filter")
+        } else if reachable_unprotected(c, &declared) {
+            let guard = c.permission.as_deref();
+            RULE.rectify(context)
+                .en(format!(
+                    "Exported {kind} {} is not protected by a permission{}: any app on the device can {}.",
+                    c.name,
+                    guard.map(|p| format!(" (its permission {p} is normal-level)")).unwrap_or_default(),
+                    reach_en(c.kind)
+                ))
+                .zh(format!(
+                    "导出的 {kind} {} 未受权限保护{}，设备上任何应用均可{}。",
+                    c.name,
+                    guard.map(|p| format!("（权限 {p} 为 normal 级别）")).unwrap_or_default(),
+                    reach_zh(c.kind)
+                ))
+                .evidence(EvidenceSource::Manifest, format!("{path}@exported"), json::bool(true))
+                .evidence(EvidenceSource::Manifest, format!("{path}@permission"), json::opt_str(guard))
+                .expected("exported=\"false\", or a signature-level permission")
+        } else {
+            continue;
+        };
+        let finding = match sdk {
+            Some(id) => finding.sdk(id),
+            None => finding,
+        };
+        out.push(finding.build());
+    }
+}
+
+/// Exported, enabled, and guarded by nothing another app must be granted.
+fn reachable_unprotected(c: &Component, declared: &[DeclaredPermission]) -> bool {
+    if !c.exported || !c.enabled {
+        return false;
+    }
+    if !matches!(
+        c.kind,
+        ComponentKind::Service | ComponentKind::Receiver | ComponentKind::Provider
+    ) {
+        return false;
+    }
+    if c.kind == ComponentKind::Receiver
+        && !c.intent_actions.is_empty()
+        && c.intent_actions
+            .iter()
+            .all(|a| PROTECTED_BROADCASTS.contains(&a.as_str()))
+    {
+        return false;
+    }
+    match c.permission.as_deref() {
+        None => true,
+        // A permission this app defines protects only as well as its level;
+        // one defined elsewhere (the platform's, a partner's) is assumed to.
+        Some(p) => declared.iter().find(|d| d.name == p).is_some_and(|d| {
+            d.protection_level.as_deref().is_none_or(|level| {
+                level
+                    .split('|')
+                    .next()
+                    .is_some_and(|base| base.trim() == "normal")
+            })
+        }),
+    }
+}
+
+fn kind_name(kind: ComponentKind) -> &'static str {
+    match kind {
+        ComponentKind::Activity => "activity",
+        ComponentKind::ActivityAlias => "activity-alias",
+        ComponentKind::Service => "service",
+        ComponentKind::Receiver => "receiver",
+        ComponentKind::Provider => "provider",
+    }
+}
+
+fn reach_en(kind: ComponentKind) -> &'static str {
+    match kind {
+        ComponentKind::Provider => "query or modify its data",
+        ComponentKind::Service => "start or bind to it",
+        _ => "send it intents",
+    }
+}
+
+fn reach_zh(kind: ComponentKind) -> &'static str {
+    match kind {
+        ComponentKind::Provider => "读取或修改其数据",
+        ComponentKind::Service => "启动或绑定该服务",
+        _ => "向其发送 Intent",
+    }
+}

@@ -81,6 +81,9 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<VerdictEntry>>;
     /// The latest verdict given to exactly these inputs.
     fn cached_verdict(&self, key: VerdictKey<'_>) -> Result<Option<VerdictEntry>>;
+    /// One row of the verdict history, as cases and recheck results refer
+    /// to it.
+    fn verdict(&self, seq: i64) -> Result<Option<VerdictEntry>>;
 
     // --- Idempotency --------------------------------------------------------------
 

@@ -267,6 +267,8 @@ pub struct RecheckResult {
     pub package: String,
     /// The app's decision before this run.
     pub previous: Option<Decision>,
+    /// The history row of that decision: what the result is compared with.
+    pub previous_seq: Option<i64>,
     pub outcome: RecheckOutcome<Verdict>,
 }
 
@@ -282,6 +284,7 @@ impl RecheckResult {
 pub struct RecheckEntry {
     pub package: String,
     pub previous: Option<Decision>,
+    pub previous_seq: Option<i64>,
     pub outcome: RecheckOutcome<Evaluation>,
 }
 

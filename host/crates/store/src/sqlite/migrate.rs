@@ -22,11 +22,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_initial",
-    sql: include_str!("../../migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_initial",
+        sql: include_str!("../../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_recheck_previous",
+        sql: include_str!("../../migrations/0002_recheck_previous.sql"),
+    },
+];
 
 /// Brings the database at `path` up to this build's schema.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path, now: SystemTime) -> Result<()> {

@@ -199,6 +199,10 @@ impl Store for SqliteStore {
         self.read(|c| verdicts::cached_verdict(c, key))
     }
 
+    fn verdict(&self, seq: i64) -> Result<Option<VerdictEntry>> {
+        self.read(|c| verdicts::verdict(c, seq))
+    }
+
     fn idempotent_response(
         &self,
         key: &str,

@@ -122,6 +122,7 @@ pub(super) fn set_status(
 struct Prepared<'a> {
     package: &'a str,
     previous: Option<shelfgate_contract::types::Decision>,
+    previous_seq: Option<i64>,
     change: Option<Change>,
     outcome: RecheckOutcome<EncodedVerdict<'a>>,
 }
@@ -143,6 +144,7 @@ pub(super) fn commit_batch(
             Ok(Prepared {
                 package: &r.package,
                 previous: r.previous,
+                previous_seq: r.previous_seq,
                 change: r.change(),
                 outcome: match &r.outcome {
                     RecheckOutcome::Skipped => RecheckOutcome::Skipped,
@@ -237,8 +239,8 @@ fn write_result(
     }
     tx.prepare_cached(
         "INSERT INTO recheck_results (run_id, package, previous, outcome, decision, change,
-             verdict_seq, codec, body, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             verdict_seq, codec, body, error, previous_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         run.id,
@@ -250,7 +252,8 @@ fn write_result(
         verdict_seq,
         body.map(|(codec, _)| codec),
         body.map(|(_, bytes)| bytes),
-        error
+        error,
+        result.previous_seq
     ])?;
     Ok(true)
 }
@@ -284,7 +287,7 @@ pub(super) fn results(
 ) -> Result<Vec<RecheckEntry>> {
     // The verdict is the run's own (candidate) or the history row (active).
     let sql = "SELECT r.package, r.previous, r.outcome, r.decision, r.error, r.verdict_seq,
-                   coalesce(r.codec, v.codec), coalesce(r.body, v.body)
+                   coalesce(r.codec, v.codec), coalesce(r.body, v.body), r.previous_seq
                FROM recheck_results r LEFT JOIN verdict_history v ON v.seq = r.verdict_seq
                WHERE r.run_id = ?1 AND (?2 IS NULL OR r.change = ?2) AND r.package > ?3
                ORDER BY r.package LIMIT ?4";
@@ -323,6 +326,7 @@ pub(super) fn results(
             Ok(RecheckEntry {
                 package: row.get(0)?,
                 previous: row.get::<_, Option<Text<_>>>(1)?.map(|t| t.0),
+                previous_seq: row.get(8)?,
                 outcome,
             })
         },

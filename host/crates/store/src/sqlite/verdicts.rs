@@ -224,6 +224,13 @@ pub(super) fn history(
     )
 }
 
+pub(super) fn verdict(conn: &Connection, seq: i64) -> Result<Option<VerdictEntry>> {
+    let sql = format!("SELECT {VERDICT_COLUMNS} FROM verdict_history v WHERE v.seq = ?1");
+    first(conn.prepare_cached(&sql)?, [seq], |row| {
+        verdict_entry(row, 0)
+    })
+}
+
 pub(super) fn cached_verdict(
     conn: &Connection,
     key: VerdictKey<'_>,

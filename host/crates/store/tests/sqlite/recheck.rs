@@ -132,6 +132,7 @@ fn evaluated(store: &SqliteStore, package: &str, decision: Decision, set: &str) 
     RecheckResult {
         package: package.into(),
         previous: Some(app.verdict.decision),
+        previous_seq: Some(app.verdict.seq),
         outcome: RecheckOutcome::Evaluated(verdict(
             &facts,
             &app.verdict.listing_sha256,
@@ -170,6 +171,7 @@ fn a_resumed_run_writes_nothing_twice() {
         RecheckResult {
             package: "com.app002".into(),
             previous: Some(Decision::Pass),
+            previous_seq: None,
             outcome: RecheckOutcome::Skipped,
         },
     ];
@@ -201,6 +203,7 @@ fn a_resumed_run_writes_nothing_twice() {
     batch_two.push(RecheckResult {
         package: "com.app004".into(),
         previous: Some(Decision::Pass),
+        previous_seq: None,
         outcome: RecheckOutcome::Failed("trap".into()),
     });
     let run = store
@@ -265,6 +268,14 @@ fn a_resumed_run_writes_nothing_twice() {
     };
     assert_eq!(evaluation.verdict.decode().unwrap().policy_set_id, "v2");
     assert!(evaluation.verdict_seq.is_some());
+    // The verdict it is compared with stays reachable by its seq.
+    let previous = store
+        .verdict(rejected[0].previous_seq.expect("previous seq"))
+        .unwrap()
+        .expect("previous verdict");
+    assert_eq!(previous.package, "com.app000");
+    assert!(matches!(previous.origin, VerdictOrigin::Submission(_)));
+    assert_eq!(store.verdict(i64::MAX).unwrap().map(|v| v.seq), None);
 
     let done = store
         .set_recheck_status("r1", RecheckStatus::Done, at(1010))

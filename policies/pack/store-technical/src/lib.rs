@@ -1,49 +1,77 @@
-//! Store technical requirements (catalogue area 5).
+//! Store technical requirements (catalogue area 5): the targetSdkVersion
+//! floors of the Chinese stores and of Google Play, and Play's restricted
+//! permissions and Android 14's foreground-service rules.
+//!
+//! | rule | file |
+//! |---|---|
+//! | TECH-TSDK-035 Chinese stores' targetSdkVersion floor | [`target`] |
+//! | TECH-TSDK-036 Google Play target API level | [`target`] |
+//! | TECH-PLAY-037 SMS and Call Log permissions | [`sms`] |
+//! | TECH-PLAY-038 permissions needing a Play declaration | [`declared`] |
+//! | TECH-PLAY-039 AccessibilityService use | [`accessibility`] |
+//! | TECH-PLAY-040 exact alarms and full-screen intents | [`alarms`] |
+//! | TECH-PLAY-041 foreground-service types | [`fgs`] |
+//!
+//! Market gating: Play parts apply when the context's target stores contain
+//! `google_play`, CN parts when its markets contain `CN`.
+//!
+//! Settings read (`context.setting`): `play_target_floor.wear`,
+//! `play_target_floor.tv`, `play_target_floor.automotive` (Play's floor for
+//! those form factors; default one below `play_target_floor`, as GP-TARGET
+//! sets it), and the per-rule deadlines through `context.deadline_for`.
 
 use shelfgate_policy_sdk::prelude::*;
 
-struct StoreTechnical;
+mod accessibility;
+mod alarms;
+mod declared;
+mod fgs;
+mod play;
+mod sms;
+mod target;
 
-const TSDK_035: Rule = Rule {
-    id: "TECH-TSDK-035",
-    refs: &["TAF-API-2019", "TAF-API-2023"],
-    remediation: "Raise targetSdkVersion to at least the floor the Chinese stores enforce and re-test runtime permission flows.",
-};
+struct StoreTechnical;
 
 impl Policy for StoreTechnical {
     fn metadata() -> PolicyMetadata {
         PolicyMetadata {
             id: "store-technical".into(),
-            version: "0.1.0".into(),
+            version: "0.2.0".into(),
             title: "Store technical requirements".into(),
-            rules: vec![TSDK_035.id.into()],
-            reads: vec!["manifest".into(), "context".into()],
-            data_sources: vec![],
+            rules: [
+                target::CN_RULE,
+                target::PLAY_RULE,
+                sms::RULE,
+                declared::RULE,
+                accessibility::RULE,
+                alarms::RULE,
+                fgs::RULE,
+            ]
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect(),
+            reads: ["manifest", "dex", "sdk", "listing", "context"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            data_sources: vec![DataSource {
+                name: "google-play-restricted-permissions".into(),
+                version: "2025-08".into(),
+                confidence: Confidence::Verified,
+            }],
         }
     }
 
-    fn evaluate(facts: &Facts, _listing: &Listing, context: &Context) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        let id = facts.identity();
-        if context.markets().iter().any(|m| m == "CN") {
-            let floor = context.cn_target_sdk_floor();
-            if id.target_sdk < floor {
-                findings.push(
-                    TSDK_035
-                        .reject()
-                        .en(format!(
-                            "targetSdkVersion {} is below the Chinese stores' floor of {floor}.",
-                            id.target_sdk
-                        ))
-                        .zh(format!("targetSdkVersion 为 {}，低于国内应用商店要求的 {floor}。", id.target_sdk))
-                        .evidence(EvidenceSource::Manifest, "uses-sdk@targetSdkVersion", json::num(id.target_sdk))
-                        .evidence(EvidenceSource::Context, "cn_target_sdk_floor", json::num(floor))
-                        .expected(format!("targetSdkVersion >= {floor}"))
-                        .build(),
-                );
-            }
-        }
-        findings
+    fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        target::check(facts, context, &mut out);
+        let input = play::Input::gather(facts, listing, context);
+        sms::check(&input, &mut out);
+        declared::check(&input, &mut out);
+        accessibility::check(&input, context, &mut out);
+        alarms::check(&input, facts, context, &mut out);
+        fgs::check(&input, facts, &mut out);
+        out
     }
 }
 

@@ -1,89 +1,82 @@
-//! Personal-information handling (catalogue area 1).
+//! Personal-information handling (catalogue area 1): the privacy policy,
+//! consent before collection, the itemised collection notice, permission
+//! purposes, personalisation opt-out, sensitive PI, children and users'
+//! rights.
+//!
+//! One file per rule; `input` fetches what they share once per evaluation.
 
-use shelfgate_pack_data::listing_text::is_boilerplate;
-use shelfgate_pack_data::{permission, PermissionClass};
+mod collected;
+mod consent;
+mod input;
+mod minor;
+mod policy;
+mod purpose;
+mod push;
+mod rights;
+mod sensitive;
+
 use shelfgate_policy_sdk::prelude::*;
+
+use input::Input;
 
 struct PiHandling;
 
-const NOTICE_004: Rule = Rule {
-    id: "PI-NOTICE-004",
-    refs: &["ID-METHOD-2019 II.3", "MIIT-2023-26", "MIIT-2020-164 issue 9", "GB/T 41391 §6.5"],
-    remediation: "Declare every sensitive permission in the listing with a specific purpose tied to a feature (purpose_zh for the CN market), and show it when the permission is requested.",
-};
-
 impl Policy for PiHandling {
     fn metadata() -> PolicyMetadata {
+        let rules = [
+            policy::RULE,
+            consent::RULE,
+            collected::RULE,
+            purpose::RULE,
+            push::RULE,
+            sensitive::RULE,
+            minor::RULE,
+            rights::RULE,
+        ];
         PolicyMetadata {
             id: "pi-handling".into(),
-            version: "0.1.0".into(),
+            version: "0.2.0".into(),
             title: "Personal-information handling".into(),
-            rules: vec![NOTICE_004.id.into()],
-            reads: vec!["manifest".into(), "listing".into(), "context".into()],
-            data_sources: vec![DataSource {
-                name: "android-permissions".into(),
-                version: "api-35".into(),
-                confidence: Confidence::Verified,
-            }],
+            rules: rules.iter().map(|r| r.id.to_string()).collect(),
+            reads: ["manifest", "dex", "sdk", "listing", "context"]
+                .map(String::from)
+                .to_vec(),
+            data_sources: vec![
+                DataSource {
+                    name: "android-permissions".into(),
+                    version: "api-35".into(),
+                    confidence: Confidence::Verified,
+                },
+                DataSource {
+                    name: "pi-types".into(),
+                    version: "1".into(),
+                    confidence: Confidence::Memory,
+                },
+                DataSource {
+                    name: "sdk-types".into(),
+                    version: "1".into(),
+                    confidence: Confidence::Secondary,
+                },
+                DataSource {
+                    name: "listing-text".into(),
+                    version: "1".into(),
+                    confidence: Confidence::Memory,
+                },
+            ],
         }
     }
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
-        let id = facts.identity();
-        let cn = context.markets().iter().any(|m| m == "CN");
-        let declared = listing.permissions();
+        let input = Input::read(facts, listing, context);
         let mut findings = Vec::new();
-        for perm in facts.permissions() {
-            let Some(info) = permission(&perm.name) else { continue };
-            // A permission capped below the app's minimum SDK is never
-            // granted on any device the app supports.
-            if perm.max_sdk.is_some_and(|max| max < id.min_sdk) {
-                continue;
-            }
-            let class = match info.class {
-                PermissionClass::Runtime => "runtime",
-                PermissionClass::Special => "special",
-                PermissionClass::Restricted => "store-restricted",
-            };
-            let path = format!("uses-permission[@name='{}']", perm.name);
-            let entry = declared.iter().find(|d| d.name == perm.name);
-            let Some(entry) = entry else {
-                findings.push(
-                    NOTICE_004
-                        .rectify(context)
-                        .en(format!("{} ({class}) has no stated purpose in the listing.", perm.name))
-                        .zh(format!("{}（{}）未在上架信息中说明使用目的。", perm.name, info.cn_class.unwrap_or(class)))
-                        .evidence(EvidenceSource::Manifest, path, json::bool(true))
-                        .evidence(EvidenceSource::Listing, format!("permissions[{}]", perm.name), json::null())
-                        .expected("a listing.permissions entry with purpose, feature_ids and declared_by")
-                        .build(),
-                );
-                continue;
-            };
-            let purpose = if cn { entry.purpose_zh.as_str() } else { entry.purpose_en.as_deref().unwrap_or(&entry.purpose_zh) };
-            let problem = if purpose.trim().is_empty() {
-                Some(("is empty", "为空"))
-            } else if is_boilerplate(purpose) {
-                Some(("is boiler-plate and names no feature", "为套话，未说明具体功能"))
-            } else if entry.feature_ids.is_empty() {
-                Some(("is tied to no feature", "未关联具体功能"))
-            } else {
-                None
-            };
-            if let Some((en, zh)) = problem {
-                let mut f = NOTICE_004
-                    .rectify(context)
-                    .en(format!("The stated purpose of {} {en}.", perm.name))
-                    .zh(format!("{} 的使用目的{zh}。", perm.name))
-                    .evidence(EvidenceSource::Manifest, path, json::bool(true))
-                    .evidence(EvidenceSource::Listing, format!("permissions[{}].purpose", perm.name), json::str(purpose))
-                    .expected("a specific purpose tied to a feature");
-                if let Some(sdk) = entry.declared_by.strip_prefix("sdk:") {
-                    f = f.sdk(sdk);
-                }
-                findings.push(f.build());
-            }
-        }
+        policy::check(&input, &mut findings);
+        consent::check(&input, &mut findings);
+        collected::check(&input, &mut findings);
+        purpose::check(&input, &mut findings);
+        push::check(&input, &mut findings);
+        sensitive::check(&input, &mut findings);
+        minor::check(&input, &mut findings);
+        rights::check(&input, &mut findings);
         findings
     }
 }

@@ -1,0 +1,212 @@
+//! DECEIVE-DYNCODE-024: code the review never saw.
+//!
+//! Class loaders over files, `System.load` of a path, hot-fix SDKs, packers
+//! and hidden dex/jar/encrypted payloads all run code that is not the code
+//! reviewed. Packers and plugins are allowed but must be declared
+//! (`behaviour_declarations.dynamic_code_loading` with `used` and a
+//! purpose): undeclared -> rectify. Google Play forbids code fetched from
+//! outside Play; hot-fix SDKs exist to fetch patches from their vendor's
+//! servers, so on Play they are refused whatever the declaration.
+//!
+//! Findings are grouped by the SDK whose classes or files are responsible.
+//! Embedded APKs are judged by DECEIVE-INSTALL-023.
+
+use shelfgate_pack_data::sdk_types;
+use shelfgate_policy_sdk::prelude::*;
+use shelfgate_policy_sdk::types::SdkMatch;
+
+pub const RULE: Rule = Rule {
+    id: "DECEIVE-DYNCODE-024",
+    refs: &["GP Device and Network Abuse", "MIIT-2020-164 issue 10", "CN platform review practice"],
+    remediation: "Ship all code in the reviewed APK. Declare any class loading, native loading, packer or plugin under behaviour_declarations.dynamic_code_loading with its purpose; for Google Play remove hot-fix frameworks that download patches and update only through Play.",
+};
+
+/// What runs code from outside the reviewed dex, attributed to its owner.
+struct Source {
+    owner: Option<String>,
+    hotfix: bool,
+    en: String,
+    zh: String,
+    evidence: (EvidenceSource, String, String),
+}
+
+pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
+    let sdks = facts.sdks();
+    let mut sources: Vec<Source> = Vec::new();
+    for (key, en, zh) in [
+        (
+            "dynamic-code.class-loader",
+            "loads classes from files (DexClassLoader/PathClassLoader/InMemoryDexClassLoader)",
+            "从文件加载类（DexClassLoader 等）",
+        ),
+        (
+            "dynamic-code.native-load",
+            "loads native code from a path (System.load)",
+            "从指定路径加载本地代码（System.load）",
+        ),
+    ] {
+        let Some(r) = facts.api_ref(key) else {
+            continue;
+        };
+        for (owner, classes) in attribution::caller_groups(&sdks, &r.callers) {
+            sources.push(Source {
+                owner,
+                hotfix: false,
+                en: format!("{en}{}", list(&classes)),
+                zh: format!("{zh}{}", list(&classes)),
+                evidence: (
+                    EvidenceSource::Dex,
+                    format!("api_refs[{key}].callers"),
+                    json::strs(classes.iter().map(String::as_str)),
+                ),
+            });
+        }
+    }
+    for sdk in sdks
+        .iter()
+        .filter(|s| sdk_types::has_type(&s.categories, "hotfix"))
+    {
+        sources.push(Source {
+            owner: Some(sdk.id.clone()),
+            hotfix: true,
+            en: format!(
+                "bundles the hot-fix framework {} that patches code at run time",
+                sdk.name
+            ),
+            zh: format!("集成了运行时修补代码的热修复框架 {}", sdk.name),
+            evidence: (
+                EvidenceSource::Sdk,
+                format!("sdk.detected[{}].categories", sdk.id),
+                json::strs(sdk.categories.iter().map(String::as_str)),
+            ),
+        });
+    }
+    let packers = facts.packers();
+    if !packers.is_empty() {
+        sources.push(Source {
+            owner: None,
+            hotfix: false,
+            en: format!(
+                "is wrapped by a packer ({}) that decrypts and loads the real code at run time",
+                packers.join(", ")
+            ),
+            zh: format!(
+                "使用加固壳（{}），运行时解密并加载真实代码",
+                packers.join("、")
+            ),
+            evidence: (
+                EvidenceSource::Native,
+                "packers".into(),
+                json::strs(packers.iter().map(String::as_str)),
+            ),
+        });
+    }
+    for p in facts
+        .payloads()
+        .iter()
+        .filter(|p| p.kind != "apk" && !p.path.to_ascii_lowercase().ends_with(".apk"))
+    {
+        sources.push(Source {
+            owner: sdk_of_asset(&sdks, &p.path),
+            hotfix: false,
+            en: format!("carries hidden {} code at {}", p.kind, p.path),
+            zh: format!("在 {} 携带隐藏的 {} 代码", p.path, p.kind),
+            evidence: (
+                EvidenceSource::Container,
+                format!("payloads[{}].kind", p.path),
+                json::str(&p.kind),
+            ),
+        });
+    }
+    if sources.is_empty() {
+        return;
+    }
+
+    let declaration = listing.behaviour_declarations().dynamic_code_loading;
+    let declared = declaration
+        .as_ref()
+        .is_some_and(|d| d.used && d.purpose.as_deref().is_some_and(|p| !p.trim().is_empty()));
+    let declared_json = match &declaration {
+        Some(d) => format!(
+            "{{\"used\":{},\"purpose\":{}}}",
+            json::bool(d.used),
+            json::opt_str(d.purpose.as_deref())
+        ),
+        None => json::null(),
+    };
+    let play = market::targets_play(context);
+
+    // One finding per owner, in the order the owners first appear.
+    let mut owners: Vec<Option<String>> = Vec::new();
+    for s in &sources {
+        if !owners.contains(&s.owner) {
+            owners.push(s.owner.clone());
+        }
+    }
+    for owner in owners {
+        let group: Vec<&Source> = sources.iter().filter(|s| s.owner == owner).collect();
+        let hotfix_on_play = play && group.iter().any(|s| s.hotfix);
+        if declared && !hotfix_on_play {
+            continue;
+        }
+        let who_en = owner
+            .as_deref()
+            .map(|s| format!("SDK {s}"))
+            .unwrap_or_else(|| "The app".into());
+        let who_zh = owner
+            .as_deref()
+            .map(|s| format!("SDK {s} "))
+            .unwrap_or_else(|| "应用".into());
+        let what_en: Vec<&str> = group.iter().map(|s| s.en.as_str()).collect();
+        let what_zh: Vec<&str> = group.iter().map(|s| s.zh.as_str()).collect();
+        let mut f = if hotfix_on_play {
+            RULE.reject()
+                .en(format!(
+                    "{who_en} {}: Google Play forbids code downloaded from outside Play.",
+                    what_en.join("; ")
+                ))
+                .zh(format!(
+                    "{who_zh}{}：Google Play 禁止从 Play 以外下载代码。",
+                    what_zh.join("；")
+                ))
+                .expected("no hot-fix framework in a Google Play build")
+        } else {
+            RULE.rectify(context)
+                .en(format!(
+                    "{who_en} {}, but the listing does not declare dynamic code loading with its purpose.",
+                    what_en.join("; ")
+                ))
+                .zh(format!("{who_zh}{}，但上架信息未声明动态加载代码及其用途。", what_zh.join("；")))
+                .expected("behaviour_declarations.dynamic_code_loading = {used: true, purpose}")
+        };
+        for s in &group {
+            let (source, path, value) = &s.evidence;
+            f = f.evidence(*source, path.clone(), value.clone());
+        }
+        f = f.evidence(
+            EvidenceSource::Listing,
+            "behaviour_declarations.dynamic_code_loading",
+            declared_json.clone(),
+        );
+        out.push(f.maybe_sdk(owner).build());
+    }
+}
+
+/// The SDK whose `asset` evidence names `path`.
+fn sdk_of_asset(sdks: &[SdkMatch], path: &str) -> Option<String> {
+    sdks.iter()
+        .find(|s| {
+            s.evidence
+                .iter()
+                .any(|e| e.kind == "asset" && e.value == path)
+        })
+        .map(|s| s.id.clone())
+}
+
+fn list(classes: &[String]) -> String {
+    if classes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", classes.join(", "))
+    }
+}

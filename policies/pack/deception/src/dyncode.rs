@@ -21,6 +21,10 @@ pub const RULE: Rule = Rule {
     remediation: "Ship all code in the reviewed APK. Declare any class loading, native loading, packer or plugin under behaviour_declarations.dynamic_code_loading with its purpose; for Google Play remove hot-fix frameworks that download patches and update only through Play.",
 };
 
+/// Support libraries whose class loading installs the APK's own secondary
+/// dex files (legacy multidex): reviewed code, nothing to declare.
+const OWN_DEX_LOADERS: &[&str] = &["android.support.multidex.", "androidx.multidex."];
+
 /// What runs code from outside the reviewed dex, attributed to its owner.
 struct Source {
     owner: Option<String>,
@@ -36,24 +40,36 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
     for (key, en, zh) in [
         (
             "dynamic-code.class-loader",
-            "loads classes from files (DexClassLoader/PathClassLoader/InMemoryDexClassLoader)",
-            "从文件加载类（DexClassLoader 等）",
+            "loads classes through a dex class loader",
+            "通过 Dex 类加载器加载类",
         ),
         (
             "dynamic-code.native-load",
-            "loads native code from a path (System.load)",
-            "从指定路径加载本地代码（System.load）",
+            "loads native code from a file path (System.load)",
+            "通过文件路径加载本地代码（System.load）",
         ),
     ] {
         let Some(r) = facts.api_ref(key) else {
             continue;
         };
-        for (owner, classes) in attribution::caller_groups(&sdks, &r.callers) {
+        // Callers the host sampled, less the support libraries that load
+        // the APK's own secondary dex; a reference without sampled callers
+        // still counts, as the app's.
+        let sampled = !r.callers.is_empty();
+        let callers: Vec<String> = r
+            .callers
+            .into_iter()
+            .filter(|c| !OWN_DEX_LOADERS.iter().any(|p| c.starts_with(p)))
+            .collect();
+        if sampled && callers.is_empty() {
+            continue;
+        }
+        for (owner, classes) in attribution::caller_groups(&sdks, &callers) {
             sources.push(Source {
                 owner,
                 hotfix: false,
-                en: format!("{en}{}", list(&classes)),
-                zh: format!("{zh}{}", list(&classes)),
+                en: format!("{en}{}", called_from_en(&classes)),
+                zh: format!("{zh}{}", called_from_zh(&classes)),
                 evidence: (
                     EvidenceSource::Dex,
                     format!("api_refs[{key}].callers"),
@@ -101,20 +117,29 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
             ),
         });
     }
-    for p in facts
-        .payloads()
+    let payloads = facts.payloads();
+    let mut hidden: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    for p in payloads
         .iter()
         .filter(|p| p.kind != "apk" && !p.path.to_ascii_lowercase().ends_with(".apk"))
     {
+        let owner = sdk_of_asset(&sdks, &p.path);
+        let item = format!("{} ({})", p.path, p.kind);
+        match hidden.iter_mut().find(|(o, _)| *o == owner) {
+            Some((_, items)) => items.push(item),
+            None => hidden.push((owner, vec![item])),
+        }
+    }
+    for (owner, items) in hidden {
         sources.push(Source {
-            owner: sdk_of_asset(&sdks, &p.path),
+            owner,
             hotfix: false,
-            en: format!("carries hidden {} code at {}", p.kind, p.path),
-            zh: format!("在 {} 携带隐藏的 {} 代码", p.path, p.kind),
+            en: format!("carries code outside classes*.dex: {}", items.join(", ")),
+            zh: format!("在 classes*.dex 之外携带代码：{}", items.join("、")),
             evidence: (
                 EvidenceSource::Container,
-                format!("payloads[{}].kind", p.path),
-                json::str(&p.kind),
+                "payloads[].path".into(),
+                json::strs(items.iter().map(String::as_str)),
             ),
         });
     }
@@ -203,10 +228,18 @@ fn sdk_of_asset(sdks: &[SdkMatch], path: &str) -> Option<String> {
         .map(|s| s.id.clone())
 }
 
-fn list(classes: &[String]) -> String {
+fn called_from_en(classes: &[String]) -> String {
     if classes.is_empty() {
         String::new()
     } else {
-        format!(" ({})", classes.join(", "))
+        format!(" (called from {})", classes.join(", "))
+    }
+}
+
+fn called_from_zh(classes: &[String]) -> String {
+    if classes.is_empty() {
+        String::new()
+    } else {
+        format!("（调用方 {}）", classes.join("、"))
     }
 }

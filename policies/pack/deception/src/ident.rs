@@ -42,7 +42,14 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
     let mut entities: Vec<&str> = vec![developer.name.as_str()];
     entities.extend(operator.as_ref().map(|o| o.name.as_str()));
     let mut claimed = entities.clone();
-    claimed.extend(filing.as_ref().map(|f| f.filing_entity_name.as_str()));
+    if let Some(f) = &filing {
+        if !claimed
+            .iter()
+            .any(|c| text::same_name(c, &f.filing_entity_name))
+        {
+            claimed.push(f.filing_entity_name.as_str());
+        }
+    }
 
     namespace(&package, &signers, &claimed, context, out);
     names(&package, listing, context, out);

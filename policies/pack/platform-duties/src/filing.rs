@@ -80,17 +80,20 @@ pub fn check(facts: &Facts, listing: &Listing, out: &mut Vec<Finding>) {
         .map(|c| c.md5.clone())
         .collect();
     if filed.is_empty() || !signers.iter().any(|md5| text::norm_hex(md5) == filed) {
+        let seen = if signers.is_empty() {
+            "no verified signer".to_string()
+        } else {
+            signers.join(", ")
+        };
         out.push(
             RULE.reject()
                 .en(format!(
-                    "The filed certificate MD5 {} is not the MD5 of any certificate that signs this APK ({}).",
-                    filing.filed_cert_md5,
-                    signers.join(", ")
+                    "The filed certificate MD5 {} is not the MD5 of any certificate that signs this APK ({seen}).",
+                    filing.filed_cert_md5
                 ))
                 .zh(format!(
-                    "备案的签名证书 MD5 {} 与本 APK 的签名证书（{}）不符。",
-                    filing.filed_cert_md5,
-                    signers.join("、")
+                    "备案的签名证书 MD5 {} 与本 APK 的签名证书（{seen}）不符。",
+                    filing.filed_cert_md5
                 ))
                 .evidence(EvidenceSource::Listing, "filing.filed_cert_md5", json::str(&filing.filed_cert_md5))
                 .evidence(EvidenceSource::Signing, "signing.signers[].md5", json::strs(signers.iter().map(String::as_str)))

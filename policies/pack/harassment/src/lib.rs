@@ -1,0 +1,64 @@
+//! Harassment and obstacles (catalogue area 2): self-start and associated
+//! start, pop-ups, obstructed uninstall, account deletion and auto-renewal.
+//! (The permission-request rules of area 2 live with permission scope.)
+//!
+//! One file per rule; `input` fetches what they share once per evaluation.
+
+mod account;
+mod autostart;
+mod input;
+mod popups;
+mod renewal;
+mod uninstall;
+
+use shelfgate_policy_sdk::prelude::*;
+
+use input::Input;
+
+struct Harassment;
+
+impl Policy for Harassment {
+    fn metadata() -> PolicyMetadata {
+        let rules = [
+            autostart::RULE,
+            popups::RULE,
+            uninstall::RULE,
+            account::RULE,
+            renewal::RULE,
+        ];
+        PolicyMetadata {
+            id: "harassment".into(),
+            version: "0.1.0".into(),
+            title: "Harassment and obstacles".into(),
+            rules: rules.iter().map(|r| r.id.to_string()).collect(),
+            reads: ["manifest", "dex", "sdk", "listing", "context"]
+                .map(String::from)
+                .to_vec(),
+            data_sources: vec![
+                DataSource {
+                    name: "sdk-types".into(),
+                    version: "1".into(),
+                    confidence: Confidence::Memory,
+                },
+                DataSource {
+                    name: "listing-text".into(),
+                    version: "1".into(),
+                    confidence: Confidence::Memory,
+                },
+            ],
+        }
+    }
+
+    fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
+        let input = Input::read(facts, listing, context);
+        let mut findings = Vec::new();
+        autostart::check(&input, &mut findings);
+        popups::check(&input, &mut findings);
+        uninstall::check(&input, &mut findings);
+        account::check(&input, &mut findings);
+        renewal::check(&input, &mut findings);
+        findings
+    }
+}
+
+shelfgate_policy_sdk::export_policy!(Harassment);

@@ -238,6 +238,7 @@ impl SchemeState {
     }
 }
 
+#[derive(Default)]
 struct Verification {
     v1: SchemeState,
     v2: SchemeState,
@@ -253,6 +254,34 @@ struct Verification {
     v31_lineage: Option<lineage::Lineage>,
 }
 
+/// What the block schemes are verified against: the APK, its signing block
+/// and its content digests.
+struct BlockCheck<'a, R: ?Sized> {
+    src: &'a R,
+    archive: &'a Archive,
+    block: &'a SigningBlock,
+    content: Content,
+}
+
+impl<R: ReadAt + ?Sized> BlockCheck<'_, R> {
+    fn verify(&mut self, value: &[u8], params: &v2v3::Params<'_>) -> v2v3::Outcome {
+        let layout = layout(self.src, self.archive, self.block);
+        let digests = self.content.get(self.src, self.archive, self.block);
+        v2v3::verify(value, params, digests, layout)
+    }
+}
+
+/// The schemes platforms up to `max_sdk` know, for stripping protection.
+fn supported_schemes(max_sdk: u32) -> Vec<SchemeId> {
+    if max_sdk >= P {
+        vec![SchemeId::V2, SchemeId::V3]
+    } else if max_sdk >= N {
+        vec![SchemeId::V2]
+    } else {
+        Vec::new()
+    }
+}
+
 impl Verification {
     fn run<R: ReadAt + ?Sized>(
         src: &R,
@@ -261,19 +290,7 @@ impl Verification {
         options: &Options,
         limits: &Limits,
     ) -> Verification {
-        let mut v = Verification {
-            v1: SchemeState::default(),
-            v2: SchemeState::default(),
-            v3: SchemeState::default(),
-            v31: SchemeState::default(),
-            errors: Vec::new(),
-            v1_signers: Vec::new(),
-            v2_signers: Vec::new(),
-            v3_signers: Vec::new(),
-            v31_signers: Vec::new(),
-            v3_lineage: None,
-            v31_lineage: None,
-        };
+        let mut v = Verification::default();
         let (min, max) = (options.min_sdk, options.max_sdk);
         if min > max {
             v.errors.push(format!(
@@ -287,24 +304,21 @@ impl Verification {
         }
         v.v1.present = v1_present(archive);
 
-        let block = locate(src, archive, limits);
-        let mut values = [None, None, None];
-        match &block {
-            Ok(b) => {
-                for (slot, scheme) in
-                    values
-                        .iter_mut()
-                        .zip([SchemeId::V2, SchemeId::V3, SchemeId::V31])
-                {
-                    match b.find(scheme.block_id()) {
-                        Ok(value) => *slot = Some(value),
-                        Err(e) if e.malformed => v
-                            .scheme(scheme)
-                            .warnings
-                            .push(format!("APK Signing Block ignored: {}", e.reason)),
-                        Err(_) => {}
-                    }
-                }
+        let supported = supported_schemes(max);
+        let mut found = BTreeSet::new();
+        let mut failed = false;
+        match locate(src, archive, limits) {
+            Ok(block) => {
+                let mut check = BlockCheck {
+                    src,
+                    archive,
+                    block: &block,
+                    content: Content {
+                        provided: digests,
+                        computed: None,
+                    },
+                };
+                failed = v.verify_blocks(&mut check, options, &supported, &mut found);
             }
             Err(e) if e.malformed => {
                 for scheme in [SchemeId::V2, SchemeId::V3, SchemeId::V31] {
@@ -314,104 +328,6 @@ impl Verification {
                 }
             }
             Err(_) => {}
-        }
-        let [v2_value, v3_value, v31_value] = values;
-        v.v2.present = v2_value.is_some();
-        v.v3.present = v3_value.is_some();
-        v.v31.present = v31_value.is_some();
-
-        // The content digests, computed on first use.
-        let mut content = Content {
-            provided: digests,
-            computed: None,
-        };
-        let supported: Vec<SchemeId> = if max >= P {
-            vec![SchemeId::V2, SchemeId::V3]
-        } else if max >= N {
-            vec![SchemeId::V2]
-        } else {
-            Vec::new()
-        };
-        let mut found = BTreeSet::new();
-        let mut failed = false;
-        if max >= N {
-            let mut rotation_min_sdk = None;
-            if let (Some(value), Ok(b), true) = (v31_value, &block, max >= v2v3::V31_MIN_SDK) {
-                found.insert(SchemeId::V31);
-                // A v3.1 signer may target any range; it must reach the newest platform.
-                let params = v2v3::Params {
-                    scheme: SchemeId::V31,
-                    min_sdk: max,
-                    max_sdk: max,
-                    supported: &supported,
-                    found: &found,
-                    rotation_min_sdk: None,
-                };
-                let out = v2v3::verify(
-                    value,
-                    &params,
-                    content.get(src, archive, b),
-                    layout(src, archive, b),
-                );
-                rotation_min_sdk = out
-                    .signers
-                    .iter()
-                    .map(|s| s.min_sdk)
-                    .min()
-                    .and_then(|m| u32::try_from(m).ok())
-                    .filter(|m| *m > 0);
-                failed = v.absorb(SchemeId::V31, out);
-            }
-            if !failed && max >= P {
-                match (v3_value, &block) {
-                    (Some(value), Ok(b)) => {
-                        found.insert(SchemeId::V3);
-                        let params = v2v3::Params {
-                            scheme: SchemeId::V3,
-                            min_sdk: min.max(P),
-                            max_sdk: max,
-                            supported: &supported,
-                            found: &found,
-                            rotation_min_sdk,
-                        };
-                        let out = v2v3::verify(
-                            value,
-                            &params,
-                            content.get(src, archive, b),
-                            layout(src, archive, b),
-                        );
-                        failed = v.absorb(SchemeId::V3, out);
-                    }
-                    _ if found.contains(&SchemeId::V31) => {
-                        v.v31.errors.push(
-                            "a v3.1 block needs a v3 block for the platforms before the rotation"
-                                .into(),
-                        );
-                        failed = true;
-                    }
-                    _ => {}
-                }
-            }
-            if !failed && (min < P || found.is_empty()) {
-                if let (Some(value), Ok(b)) = (v2_value, &block) {
-                    let params = v2v3::Params {
-                        scheme: SchemeId::V2,
-                        min_sdk: min.max(N),
-                        max_sdk: max,
-                        supported: &supported,
-                        found: &found,
-                        rotation_min_sdk: None,
-                    };
-                    let out = v2v3::verify(
-                        value,
-                        &params,
-                        content.get(src, archive, b),
-                        layout(src, archive, b),
-                    );
-                    found.insert(SchemeId::V2);
-                    failed = v.absorb(SchemeId::V2, out);
-                }
-            }
         }
         v.note_unchecked(options, &found, failed);
 
@@ -440,6 +356,107 @@ impl Verification {
             v.check_across_schemes(options);
         }
         v
+    }
+
+    /// v3.1, then v3, then v2, each only where apksig would look at it and
+    /// only while none has failed. Returns whether one failed; `found`
+    /// collects the schemes whose blocks were examined.
+    fn verify_blocks<R: ReadAt + ?Sized>(
+        &mut self,
+        check: &mut BlockCheck<'_, R>,
+        options: &Options,
+        supported: &[SchemeId],
+        found: &mut BTreeSet<SchemeId>,
+    ) -> bool {
+        let (min, max) = (options.min_sdk, options.max_sdk);
+        let block = check.block;
+        let lookup = |v: &mut Verification, scheme: SchemeId| match block.find(scheme.block_id()) {
+            Ok(value) => {
+                v.scheme(scheme).present = true;
+                Some(value)
+            }
+            Err(e) => {
+                if e.malformed {
+                    v.scheme(scheme)
+                        .warnings
+                        .push(format!("APK Signing Block ignored: {}", e.reason));
+                }
+                None
+            }
+        };
+        let (v2, v3, v31) = (
+            lookup(self, SchemeId::V2),
+            lookup(self, SchemeId::V3),
+            lookup(self, SchemeId::V31),
+        );
+        if max < N {
+            return false;
+        }
+        let mut rotation_min_sdk = None;
+        if let (Some(value), true) = (v31, max >= v2v3::V31_MIN_SDK) {
+            found.insert(SchemeId::V31);
+            // A v3.1 signer may target any range; it must reach the newest platform.
+            let params = v2v3::Params {
+                scheme: SchemeId::V31,
+                min_sdk: max,
+                max_sdk: max,
+                supported,
+                found,
+                rotation_min_sdk: None,
+            };
+            let out = check.verify(value, &params);
+            rotation_min_sdk = out
+                .signers
+                .iter()
+                .map(|s| s.min_sdk)
+                .min()
+                .and_then(|m| u32::try_from(m).ok())
+                .filter(|m| *m > 0);
+            if self.absorb(SchemeId::V31, out) {
+                return true;
+            }
+        }
+        if max >= P {
+            match v3 {
+                Some(value) => {
+                    found.insert(SchemeId::V3);
+                    let params = v2v3::Params {
+                        scheme: SchemeId::V3,
+                        min_sdk: min.max(P),
+                        max_sdk: max,
+                        supported,
+                        found,
+                        rotation_min_sdk,
+                    };
+                    let out = check.verify(value, &params);
+                    if self.absorb(SchemeId::V3, out) {
+                        return true;
+                    }
+                }
+                None if found.contains(&SchemeId::V31) => {
+                    self.v31.errors.push(
+                        "a v3.1 block needs a v3 block for the platforms before the rotation"
+                            .into(),
+                    );
+                    return true;
+                }
+                None => {}
+            }
+        }
+        if let (Some(value), true) = (v2, min < P || found.is_empty()) {
+            let params = v2v3::Params {
+                scheme: SchemeId::V2,
+                min_sdk: min.max(N),
+                max_sdk: max,
+                supported,
+                found,
+                rotation_min_sdk: None,
+            };
+            let out = check.verify(value, &params);
+            found.insert(SchemeId::V2);
+            return self.absorb(SchemeId::V2, out);
+        }
+        false
     }
 
     fn scheme(&mut self, scheme: SchemeId) -> &mut SchemeState {

@@ -98,8 +98,8 @@ pub struct Attribute {
 }
 
 impl Document {
-    /// The root element: the first top-level element (the platform's
-    /// manifest parser stops at its end tag and ignores what follows).
+    /// The root element: the first top-level element. Decoding stops at
+    /// its end tag, as the platform's parsers do.
     pub fn root(&self) -> Option<&Element> {
         self.elements.first()
     }
@@ -161,6 +161,9 @@ pub fn parse(data: &[u8], limits: &Limits) -> Result<Document, AxmlError> {
     let mut ids: &[u8] = &[];
     let mut at = header_len;
     let first_node = loop {
+        if at >= data.len() {
+            return Err(AxmlError::NoRoot);
+        }
         let chunk = chunk_at(data, at, CHUNK_HEADER_LEN)
             .map_err(|why| AxmlError::Chunk { offset: at, why })?;
         match chunk.kind {
@@ -192,6 +195,11 @@ pub fn parse(data: &[u8], limits: &Limits) -> Result<Document, AxmlError> {
             NodeError::Malformed(why) => AxmlError::Chunk { offset: at, why },
         })?;
         at += chunk.bytes.len();
+        // The platform's parsers stop at the root's end tag and never see
+        // what follows it.
+        if builder.open.is_empty() && !builder.doc.elements.is_empty() {
+            break;
+        }
     }
     if builder.doc.elements.is_empty() {
         return Err(AxmlError::NoRoot);
@@ -642,6 +650,24 @@ mod tests {
         assert_eq!(
             c.plain_attr("r").unwrap().value.reference(),
             Some(0x7f01_0002)
+        );
+    }
+
+    #[test]
+    fn what_follows_the_root_is_not_read() {
+        let mut xml = Xml::default()
+            .start("manifest", &[])
+            .end("manifest")
+            .finish();
+        xml.extend([0xff; 12]);
+        let len = xml.len() as u32;
+        xml[4..8].copy_from_slice(&len.to_le_bytes());
+        assert_eq!(parse(&xml, &Limits::default()).unwrap().elements().len(), 1);
+        xml.truncate(8);
+        xml[4..8].copy_from_slice(&8u32.to_le_bytes());
+        assert_eq!(
+            parse(&xml, &Limits::default()).unwrap_err(),
+            AxmlError::NoRoot
         );
     }
 

@@ -434,3 +434,61 @@ fn tampered_content_is_rejected() {
         println!("{file}: {:?}", facts.errors);
     }
 }
+
+/// Removing a newer scheme's block (here by renaming its pair ID, which no
+/// digest covers) is caught by the stripping protection of the older ones.
+#[test]
+fn stripped_blocks_are_detected() {
+    let Some(dir) = corpus() else { return };
+    let limits = Limits::default();
+    let cases = [
+        // The v3 signer names the v3.1 rotation it expects.
+        (
+            "androguard-v31-ec-p256-2-tgt-33-1-tgt-28-targetSdk-30.apk",
+            0x1b93_ad61,
+            29,
+            "stripped",
+        ),
+        // A v3.1 block without its v3 block.
+        (
+            "androguard-v31-ec-p256-2-tgt-33-1-tgt-28-targetSdk-30.apk",
+            0xf053_68c0,
+            29,
+            "needs a v3 block",
+        ),
+        // The v2 signer says the APK is also signed with v3.
+        (
+            "androguard-v1v2v3-with-rsa-2048-lineage-3-signers.apk",
+            0xf053_68c0,
+            24,
+            "stripped",
+        ),
+        // The .SF says the APK is also signed with v2 and v3.
+        (
+            "androguard-v1v2v3-with-rsa-2048-lineage-3-signers.apk",
+            0x7109_871a,
+            23,
+            "no such signature",
+        ),
+    ];
+    for (file, id, min_sdk, reason) in cases {
+        let mut apk = std::fs::read(dir.join(file)).unwrap();
+        let archive = Archive::parse(&apk, &limits).unwrap();
+        assert!(signing::verify_apk(&apk, &archive, &Options::new(min_sdk), &limits).verified);
+        let at = pair_range(&apk, id).start - 4;
+        apk[at] ^= 0xff;
+        if id == 0x7109_871a {
+            // Strip v3 as well, so that only the JAR signature is left.
+            let v3 = pair_range(&apk, 0xf053_68c0).start - 4;
+            apk[v3] ^= 0xff;
+        }
+        let archive = Archive::parse(&apk, &limits).unwrap();
+        let facts = signing::verify_apk(&apk, &archive, &Options::new(min_sdk), &limits);
+        assert!(!facts.verified, "{file} without {id:#x} still verifies");
+        assert!(
+            facts.errors.iter().any(|e| e.contains(reason)),
+            "{file} without {id:#x}: {:?}",
+            facts.errors
+        );
+    }
+}

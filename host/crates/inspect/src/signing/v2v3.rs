@@ -152,34 +152,29 @@ fn parse_signers(
             .and_then(|s| parse_signer(s, p, to_verify, out, index));
         match parsed {
             Ok(signer) => out.signers.push(signer),
-            Err(e) => {
-                out.errors.push(format!("signer #{index}: {e}"));
-                // apksig stops at a malformed signer; other errors end the
-                // signer only, but any error fails the block.
-                if matches!(e, SignerError::Malformed) {
-                    return;
-                }
+            // apksig stops at a malformed signer.
+            Err(SignerError::Malformed) => {
+                out.errors
+                    .push(format!("signer #{index}: malformed signer block"));
+                return;
             }
+            Err(SignerError::Failed(reasons)) => out
+                .errors
+                .extend(reasons.into_iter().map(|r| format!("signer #{index}: {r}"))),
         }
     }
 }
 
+/// Why a signer was rejected.
 enum SignerError {
+    /// Its structure is broken; later signers are not read.
     Malformed,
-    Other(String),
-}
-
-impl std::fmt::Display for SignerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SignerError::Malformed => f.write_str("malformed signer block"),
-            SignerError::Other(m) => f.write_str(m),
-        }
-    }
+    /// One or more checks failed.
+    Failed(Vec<String>),
 }
 
 fn other(m: impl Into<String>) -> SignerError {
-    SignerError::Other(m.into())
+    SignerError::Failed(vec![m.into()])
 }
 
 fn parse_signer(
@@ -200,10 +195,10 @@ fn parse_signer(
     } else {
         (0, i64::from(i32::MAX))
     };
-    // apksig records an invalid range and goes on.
-    let mut soft_errors = Vec::new();
+    // Failures apksig records while it goes on checking the signer.
+    let mut recorded = Vec::new();
     if is_v3 && (min_sdk < 0 || min_sdk > max_sdk) {
-        soft_errors.push(format!("invalid SDK version range {min_sdk}-{max_sdk}"));
+        recorded.push(format!("invalid SDK version range {min_sdk}-{max_sdk}"));
     }
     let signatures = r.prefixed().map_err(malformed)?;
     let key_bytes = r.prefixed().map_err(malformed)?;
@@ -264,12 +259,12 @@ fn parse_signer(
         let signed_min = i64::from(data.u32().map_err(malformed)? as i32);
         let signed_max = i64::from(data.u32().map_err(malformed)? as i32);
         if signed_min != min_sdk {
-            soft_errors.push(format!(
+            recorded.push(format!(
                 "min SDK version {min_sdk} of the signer record does not match {signed_min} in the signed data"
             ));
         }
         if signed_max != max_sdk {
-            soft_errors.push(format!(
+            recorded.push(format!(
                 "max SDK version {max_sdk} of the signer record does not match {signed_max} in the signed data"
             ));
         }
@@ -351,7 +346,7 @@ fn parse_signer(
                 Ok(l) => {
                     // The signer's certificate must be the newest one.
                     if l.position(&cert.der) != l.nodes.len().checked_sub(1) {
-                        soft_errors.push(
+                        recorded.push(
                             "the signer's certificate is not the last one of its proof-of-rotation lineage"
                                 .into(),
                         );
@@ -359,7 +354,7 @@ fn parse_signer(
                     lineage = Some(l);
                 }
                 Err(e @ LineageError::Malformed(_)) | Err(e @ LineageError::DidNotVerify(_)) => {
-                    soft_errors.push(e.to_string())
+                    recorded.push(e.to_string())
                 }
             },
             (SchemeId::V3 | SchemeId::V31, ROTATION_MIN_SDK_ATTR) => {
@@ -370,11 +365,11 @@ fn parse_signer(
                         .u32()
                         .map_err(|_| other(format!("malformed additional attribute #{n}")))?;
                     match p.rotation_min_sdk {
-                        Some(sdk) if sdk != attr_sdk => soft_errors.push(format!(
+                        Some(sdk) if sdk != attr_sdk => recorded.push(format!(
                             "the v3.1 rotation min SDK attribute says {attr_sdk} but the v3.1 signers start at {sdk}"
                         )),
                         Some(_) => {}
-                        None => soft_errors.push(format!(
+                        None => recorded.push(format!(
                             "the v3 signer expects a v3.1 block for rotation from SDK {attr_sdk} but there \
                              is none; it may have been stripped"
                         )),
@@ -395,7 +390,7 @@ fn parse_signer(
     }
     for scheme in expected {
         if !p.found.contains(&scheme) {
-            soft_errors.push(format!(
+            recorded.push(format!(
                 "the signer says the APK is also signed with {} but no such signature was found; it may \
                  have been stripped",
                 scheme.title()
@@ -407,11 +402,8 @@ fn parse_signer(
             "signer #{index}: no rotation min SDK attribute to protect the v3.1 block from stripping"
         ));
     }
-    if let Some(first) = soft_errors.first() {
-        for e in soft_errors.iter().skip(1) {
-            out.errors.push(format!("signer #{index}: {e}"));
-        }
-        return Err(other(first.clone()));
+    if !recorded.is_empty() {
+        return Err(SignerError::Failed(recorded));
     }
     Ok(Signer {
         min_sdk,

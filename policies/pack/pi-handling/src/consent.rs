@@ -15,7 +15,6 @@ use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{ComponentKind, SdkMatch};
 
 use crate::input::{sdk_label, Input, COLLECTING_TYPES};
-use crate::policy::attestation_value;
 
 pub const RULE: Rule = Rule {
     id: "PI-CONSENT-002",
@@ -102,7 +101,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 .evidence(
                     EvidenceSource::Listing,
                     "attestations[no_collection_before_consent]",
-                    attestation_value(input, "no_collection_before_consent"),
+                    input.attestation_value("no_collection_before_consent"),
                 )
                 .expected("attestation no_collection_before_consent = true")
                 .build(),

@@ -116,6 +116,13 @@ impl<'a> Input<'a> {
     pub fn attested(&self, id: &str) -> bool {
         self.listing.attestation(id) == Some(true)
     }
+
+    /// The attestation's value as evidence (`null` when absent).
+    pub fn attestation_value(&self, id: &str) -> String {
+        self.listing
+            .attestation(id)
+            .map_or_else(json::null, json::bool)
+    }
 }
 
 /// The SDK id in a `collected_by` / `declared_by` value (`sdk:<id>`).

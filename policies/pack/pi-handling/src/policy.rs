@@ -138,7 +138,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 .evidence(
                     EvidenceSource::Listing,
                     "attestations[privacy_prompt_on_first_run]",
-                    attestation_value(input, "privacy_prompt_on_first_run"),
+                    input.attestation_value("privacy_prompt_on_first_run"),
                 )
                 .expected("attestation privacy_prompt_on_first_run = true")
                 .build(),
@@ -192,12 +192,4 @@ fn simplified_chinese(tag: &str) -> bool {
 
 fn has_han(text: &str) -> bool {
     text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
-
-/// The attestation's value as evidence (`null` when absent).
-pub fn attestation_value(input: &Input, id: &str) -> String {
-    input
-        .listing
-        .attestation(id)
-        .map_or_else(json::null, json::bool)
 }

@@ -13,7 +13,6 @@ use shelfgate_policy_sdk::manifest::permission_path;
 use shelfgate_policy_sdk::prelude::*;
 
 use crate::input::Input;
-use crate::policy::attestation_value;
 
 pub const RULE: Rule = Rule {
     id: "PI-NOTICE-004",
@@ -125,7 +124,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 .evidence(
                     EvidenceSource::Listing,
                     "attestations[purpose_shown_at_request]",
-                    attestation_value(input, "purpose_shown_at_request"),
+                    input.attestation_value("purpose_shown_at_request"),
                 )
                 .expected("attestation purpose_shown_at_request = true")
                 .build(),

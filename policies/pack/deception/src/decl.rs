@@ -19,6 +19,8 @@ use shelfgate_pack_data::data_safety::{data_type, norm_type, DataType, Trigger, 
 use shelfgate_pack_data::sdk_types;
 use shelfgate_policy_sdk::prelude::*;
 
+use crate::input::Input;
+
 pub const RULE: Rule = Rule {
     id: "DECEIVE-DECL-028",
     refs: &["GP-DS", "MIIT-2021-SVC", "ID-METHOD-2019 III.9"],
@@ -38,21 +40,20 @@ struct Seen {
     value: String,
 }
 
-pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let cn = market::in_cn(context);
-    let play = market::targets_play(context);
+pub fn check(input: &Input, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
+    let (cn, play) = (input.cn, input.play);
     if !cn && !play {
         return;
     }
-    let seen = capabilities(facts, listing);
+    let seen = capabilities(input);
     if seen.is_empty() {
         return;
     }
 
-    let items = listing.data_collection();
+    let items = &input.data_collection;
     let decls = listing.third_party_sdks();
-    let sdks = facts.sdks();
-    let safety: Option<Vec<String>> = listing.google_play().map(|gp| {
+    let sdks = &input.sdks;
+    let safety: Option<Vec<String>> = input.google_play.as_ref().map(|gp| {
         gp.data_safety
             .collected
             .iter()
@@ -107,11 +108,11 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
         return;
     }
 
-    let package = facts.identity().package;
+    let package = &input.id.package;
     let order = context
         .regulator_notices()
         .into_iter()
-        .find(|n| n.package == package && n.issues.iter().any(|i| i == RULE.id));
+        .find(|n| n.package == *package && n.issues.iter().any(|i| i == RULE.id));
 
     for (owner, items) in groups {
         let mut types_en: Vec<String> = Vec::new();
@@ -184,17 +185,7 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
 }
 
 /// Every capability of the table the APK has.
-fn capabilities(facts: &Facts, listing: &Listing) -> Vec<Seen> {
-    let min_sdk = facts.identity().min_sdk;
-    let requested: Vec<String> = facts
-        .permissions()
-        .into_iter()
-        .filter(|p| manifest::usable(p, min_sdk))
-        .map(|p| p.name)
-        .collect();
-    let declared = listing.permissions();
-    let sdks = facts.sdks();
-    let refs = facts.api_refs();
+fn capabilities(input: &Input) -> Vec<Seen> {
     let mut seen = Vec::new();
     for cap in CAPABILITIES {
         let Some(data) = data_type(cap.data) else {
@@ -202,14 +193,10 @@ fn capabilities(facts: &Facts, listing: &Listing) -> Vec<Seen> {
         };
         match cap.trigger {
             Trigger::Permission(name) => {
-                if !requested.iter().any(|p| p == name) {
+                if !input.requests(name) {
                     continue;
                 }
-                let owner = declared
-                    .iter()
-                    .find(|d| d.name == name)
-                    .and_then(attribution::declared_sdk)
-                    .map(str::to_string);
+                let owner = input.declaring_sdk(name);
                 seen.push(Seen {
                     data,
                     owner,
@@ -220,15 +207,14 @@ fn capabilities(facts: &Facts, listing: &Listing) -> Vec<Seen> {
                 });
             }
             Trigger::Api(key) => {
-                let callers: Vec<String> = refs
-                    .iter()
-                    .filter(|r| r.key == key)
-                    .flat_map(|r| r.callers.iter().cloned())
-                    .collect();
-                if !refs.iter().any(|r| r.key == key) {
+                if input.refs(key).next().is_none() {
                     continue;
                 }
-                for (owner, classes) in attribution::caller_groups(&sdks, &callers) {
+                let callers: Vec<String> = input
+                    .refs(key)
+                    .flat_map(|r| r.callers.iter().cloned())
+                    .collect();
+                for (owner, classes) in attribution::caller_groups(&input.sdks, &callers) {
                     seen.push(Seen {
                         data,
                         owner,
@@ -240,7 +226,8 @@ fn capabilities(facts: &Facts, listing: &Listing) -> Vec<Seen> {
                 }
             }
             Trigger::SdkType(ty) => {
-                for sdk in sdks
+                for sdk in input
+                    .sdks
                     .iter()
                     .filter(|s| sdk_types::has_type(&s.categories, ty))
                 {

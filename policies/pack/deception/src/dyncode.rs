@@ -15,6 +15,8 @@ use shelfgate_pack_data::sdk_types;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::SdkMatch;
 
+use crate::input::Input;
+
 pub const RULE: Rule = Rule {
     id: "DECEIVE-DYNCODE-024",
     refs: &["GP Device and Network Abuse", "MIIT-2020-164 issue 10", "CN platform review practice"],
@@ -34,8 +36,8 @@ struct Source {
     evidence: (EvidenceSource, String, String),
 }
 
-pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let sdks = facts.sdks();
+pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
+    let sdks = &input.sdks;
     let mut sources: Vec<Source> = Vec::new();
     for (key, en, zh) in [
         (
@@ -49,22 +51,22 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
             "通过文件路径加载本地代码（System.load）",
         ),
     ] {
-        let Some(r) = facts.api_ref(key) else {
+        if input.refs(key).next().is_none() {
             continue;
-        };
+        }
         // Callers the host sampled, less the support libraries that load
         // the APK's own secondary dex; a reference without sampled callers
         // still counts, as the app's.
-        let sampled = !r.callers.is_empty();
-        let callers: Vec<String> = r
-            .callers
-            .into_iter()
+        let sampled: Vec<&String> = input.refs(key).flat_map(|r| r.callers.iter()).collect();
+        let callers: Vec<String> = sampled
+            .iter()
             .filter(|c| !OWN_DEX_LOADERS.iter().any(|p| c.starts_with(p)))
+            .map(|c| c.to_string())
             .collect();
-        if sampled && callers.is_empty() {
+        if !sampled.is_empty() && callers.is_empty() {
             continue;
         }
-        for (owner, classes) in attribution::caller_groups(&sdks, &callers) {
+        for (owner, classes) in attribution::caller_groups(sdks, &callers) {
             sources.push(Source {
                 owner,
                 hotfix: false,
@@ -117,13 +119,13 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
             ),
         });
     }
-    let payloads = facts.payloads();
     let mut hidden: Vec<(Option<String>, Vec<String>)> = Vec::new();
-    for p in payloads
+    for p in input
+        .payloads
         .iter()
         .filter(|p| p.kind != "apk" && !p.path.to_ascii_lowercase().ends_with(".apk"))
     {
-        let owner = sdk_of_asset(&sdks, &p.path);
+        let owner = sdk_of_asset(sdks, &p.path);
         let item = format!("{} ({})", p.path, p.kind);
         match hidden.iter_mut().find(|(o, _)| *o == owner) {
             Some((_, items)) => items.push(item),
@@ -147,11 +149,10 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
         return;
     }
 
-    let declaration = listing.behaviour_declarations().dynamic_code_loading;
+    let declaration = input.behaviour.dynamic_code_loading.as_ref();
     let declared = declaration
-        .as_ref()
         .is_some_and(|d| d.used && d.purpose.as_deref().is_some_and(|p| !p.trim().is_empty()));
-    let declared_json = match &declaration {
+    let declared_json = match declaration {
         Some(d) => format!(
             "{{\"used\":{},\"purpose\":{}}}",
             json::bool(d.used),
@@ -159,7 +160,7 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
         ),
         None => json::null(),
     };
-    let play = market::targets_play(context);
+    let play = input.play;
 
     // One finding per owner, in the order the owners first appear.
     let mut owners: Vec<Option<String>> = Vec::new();

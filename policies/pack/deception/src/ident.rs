@@ -16,7 +16,9 @@
 
 use shelfgate_pack_data::identity::{in_namespace, PROTECTED_APPS, PROTECTED_NAMESPACES};
 use shelfgate_policy_sdk::prelude::*;
+use shelfgate_policy_sdk::types::AppInfo;
 
+use crate::input::Input;
 use crate::settings::entries;
 
 pub const RULE: Rule = Rule {
@@ -25,18 +27,17 @@ pub const RULE: Rule = Rule {
     remediation: "Publish only under your own package namespace, name and icon, signed with your own key; make the developer, the filing entity and the privacy-policy operator the same legal entity (or declare the operator).",
 };
 
-pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let package = facts.identity().package;
+pub fn check(
+    input: &Input,
+    facts: &Facts,
+    listing: &Listing,
+    context: &Context,
+    out: &mut Vec<Finding>,
+) {
+    let package = &input.id.package;
     let developer = listing.developer();
     let operator = listing.operator();
     let filing = listing.filing();
-    let privacy = listing.privacy();
-    let signers: Vec<String> = facts
-        .signing()
-        .signers
-        .iter()
-        .map(|c| text::norm_hex(&c.sha256))
-        .collect();
 
     // Who the listing says is behind the app.
     let mut entities: Vec<&str> = vec![developer.name.as_str()];
@@ -51,10 +52,11 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
         }
     }
 
-    namespace(&package, &signers, &claimed, context, out);
-    names(&package, listing, context, out);
+    namespace(package, facts, &claimed, context, out);
+    names(package, &input.app, context, out);
 
     if let Some(filing) = &filing {
+        let privacy = listing.privacy();
         let names_dev = |name: &str| entities.iter().any(|e| text::same_name(e, name));
         if !names_dev(&filing.filing_entity_name) && !names_dev(&privacy.operator_name) {
             out.push(
@@ -81,16 +83,25 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
 /// The package's namespace belongs to someone else.
 fn namespace(
     package: &str,
-    signers: &[String],
+    facts: &Facts,
     claimed: &[&str],
     context: &Context,
     out: &mut Vec<Finding>,
 ) {
     match context.setting("deceive.protected_namespaces") {
         Some(registry) => {
+            let mut signers: Vec<String> = Vec::new();
             for (prefix, certs) in entries(&registry) {
                 if !in_namespace(package, prefix) {
                     continue;
+                }
+                if signers.is_empty() {
+                    signers = facts
+                        .signing()
+                        .signers
+                        .iter()
+                        .map(|c| text::norm_hex(&c.sha256))
+                        .collect();
                 }
                 let owned = certs.iter().any(|c| signers.contains(&text::norm_hex(c)));
                 if !owned {
@@ -164,8 +175,7 @@ fn foreign(package: &str, prefix: &str, owner: &str, who: &str) -> FindingBuilde
 }
 
 /// The listing's app name or icon is a protected app's.
-fn names(package: &str, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let app = listing.app();
+fn names(package: &str, app: &AppInfo, context: &Context, out: &mut Vec<Finding>) {
     let mut names: Vec<&str> = vec![app.name.as_str()];
     names.extend(
         app.name_localised

@@ -18,7 +18,9 @@
 
 use shelfgate_pack_data::lexicon::INSTALLER_CATEGORY_WORDS;
 use shelfgate_policy_sdk::prelude::*;
-use shelfgate_policy_sdk::types::{Payload, PermissionDecl, SdkMatch};
+use shelfgate_policy_sdk::types::{Payload, SdkMatch};
+
+use crate::input::Input;
 
 pub const RULE: Rule = Rule {
     id: "DECEIVE-INSTALL-023",
@@ -33,26 +35,16 @@ const REQUEST_INSTALL: &str = "android.permission.REQUEST_INSTALL_PACKAGES";
 /// and app stores (37).
 const INSTALLER_CATEGORIES: &[u8] = &[32, 37];
 
-pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let min_sdk = facts.identity().min_sdk;
-    let requested: Vec<String> = facts
-        .permissions()
-        .into_iter()
-        .filter(|p| manifest::usable(p, min_sdk))
-        .map(|p| p.name)
-        .collect();
-    let declared = listing.permissions();
-    let sdks = facts.sdks();
-    let behaviour = listing.behaviour_declarations();
-
-    if requested.iter().any(|p| p == INSTALL) {
+pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
+    let behaviour = &input.behaviour;
+    if input.requests(INSTALL) {
         out.push(
             RULE.reject()
                 .en("The app requests INSTALL_PACKAGES, a privileged permission that lets system apps install packages silently; store apps cannot hold it.")
                 .zh("应用申请了 INSTALL_PACKAGES 权限，该系统级权限可静默安装应用，第三方应用不得申请。")
                 .evidence(EvidenceSource::Manifest, manifest::permission_path(INSTALL), json::bool(true))
                 .expected("no INSTALL_PACKAGES")
-                .maybe_sdk(declaring_sdk(&declared, INSTALL))
+                .maybe_sdk(input.declaring_sdk(INSTALL))
                 .build(),
         );
     }
@@ -62,9 +54,8 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
         .as_ref()
         .is_some_and(|d| d.used && d.purpose.as_deref().is_some_and(|p| !p.trim().is_empty()));
     if !plugins_declared {
-        let payloads = facts.payloads();
-        let apks: Vec<&Payload> = payloads.iter().filter(|p| is_apk(p)).collect();
-        for (sdk, group) in by_owner(&sdks, &apks) {
+        let apks: Vec<&Payload> = input.payloads.iter().filter(|p| is_apk(p)).collect();
+        for (sdk, group) in by_owner(&input.sdks, &apks) {
             out.push(
                 RULE.reject()
                     .en(format!(
@@ -88,14 +79,16 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
         }
     }
 
-    if !requested.iter().any(|p| p == REQUEST_INSTALL) {
+    if !input.requests(REQUEST_INSTALL) {
         return;
     }
-    let sdk = declaring_sdk(&declared, REQUEST_INSTALL).or_else(|| installer_sdk(facts, &sdks));
-    if market::targets_play(context) {
-        let approved = listing.google_play().and_then(|gp| {
+    let sdk = input
+        .declaring_sdk(REQUEST_INSTALL)
+        .or_else(|| installer_sdk(input));
+    if input.play {
+        let approved = input.google_play.as_ref().and_then(|gp| {
             gp.permission_declarations
-                .into_iter()
+                .iter()
                 .find(|d| d.permission == REQUEST_INSTALL)
                 .map(|d| d.approved)
         });
@@ -117,12 +110,12 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
             return;
         }
     }
-    if market::in_cn(context) {
+    if input.cn {
         let self_update = behaviour
             .self_update
             .as_ref()
             .is_some_and(|s| s.uses_request_install_packages);
-        let app = listing.app();
+        let app = &input.app;
         let installer = app
             .necessary_pi_category_id
             .is_some_and(|c| INSTALLER_CATEGORIES.contains(&c))
@@ -183,18 +176,13 @@ fn by_owner<'a>(sdks: &[SdkMatch], apks: &[&'a Payload]) -> Vec<(Option<String>,
     groups
 }
 
-fn declaring_sdk(declared: &[PermissionDecl], permission: &str) -> Option<String> {
-    declared
-        .iter()
-        .find(|d| d.name == permission)
-        .and_then(attribution::declared_sdk)
-        .map(str::to_string)
-}
-
 /// The SDK whose code alone drives `PackageInstaller`.
-fn installer_sdk(facts: &Facts, sdks: &[SdkMatch]) -> Option<String> {
-    let r = facts.api_ref("package-installer")?;
-    match attribution::callers_by_sdk(sdks, &r.callers).as_slice() {
+fn installer_sdk(input: &Input) -> Option<String> {
+    let callers: Vec<String> = input
+        .refs("package-installer")
+        .flat_map(|r| r.callers.iter().cloned())
+        .collect();
+    match attribution::callers_by_sdk(&input.sdks, &callers).as_slice() {
         [(Some(id), _)] => Some(id.clone()),
         _ => None,
     }

@@ -33,6 +33,7 @@ use shelfgate_policy_sdk::prelude::*;
 mod decl;
 mod dyncode;
 mod ident;
+mod input;
 mod install;
 mod meta;
 mod reward;
@@ -91,12 +92,13 @@ impl Policy for Deception {
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        install::check(facts, listing, context, &mut out);
-        dyncode::check(facts, listing, context, &mut out);
-        reward::check(facts, listing, context, &mut out);
-        ident::check(facts, listing, context, &mut out);
-        meta::check(facts, listing, context, &mut out);
-        decl::check(facts, listing, context, &mut out);
+        let input = input::Input::gather(facts, listing, context);
+        install::check(&input, context, &mut out);
+        dyncode::check(&input, facts, context, &mut out);
+        reward::check(&input, context, &mut out);
+        ident::check(&input, facts, listing, context, &mut out);
+        meta::check(&input, facts, context, &mut out);
+        decl::check(&input, listing, context, &mut out);
         out
     }
 }

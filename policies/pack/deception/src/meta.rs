@@ -16,6 +16,8 @@ use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::AppInfo;
 use shelfgate_policy_sdk::Identity;
 
+use crate::input::Input;
+
 pub const RULE: Rule = Rule {
     id: "DECEIVE-META-027",
     refs: &["MIIT-2020-164 issue 9", "MIIT-2023-26"],
@@ -30,13 +32,11 @@ const FINANCE_CATEGORIES: &[u8] = &[5, 12, 23, 24];
 /// Casino category of simulated gambling).
 const CASINO_CATEGORY_WORDS: &[&str] = &["casino", "博彩", "彩票"];
 
-pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let id = facts.identity();
-    let app = listing.app();
-    identity(&id, &app, out);
-    label(facts, &app, context, out);
-    stale_permissions(facts, listing, context, out);
-    business(facts, &app, context, out);
+pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
+    identity(&input.id, &input.app, out);
+    label(facts, &input.app, context, out);
+    stale_permissions(input, context, out);
+    business(input, context, out);
 }
 
 fn identity(id: &Identity, app: &AppInfo, out: &mut Vec<Finding>) {
@@ -141,12 +141,12 @@ fn label(facts: &Facts, app: &AppInfo, context: &Context, out: &mut Vec<Finding>
     );
 }
 
-fn stale_permissions(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let listed = listing.permissions();
-    let stale: Vec<&str> = listed
+fn stale_permissions(input: &Input, context: &Context, out: &mut Vec<Finding>) {
+    let stale: Vec<&str> = input
+        .declared
         .iter()
         .map(|p| p.name.as_str())
-        .filter(|name| !facts.has_permission(name))
+        .filter(|name| !input.names_permission(name))
         .collect();
     if stale.is_empty() {
         return;
@@ -178,12 +178,13 @@ fn stale_permissions(facts: &Facts, listing: &Listing, context: &Context, out: &
     out.push(f.build());
 }
 
-fn business(facts: &Facts, app: &AppInfo, context: &Context, out: &mut Vec<Finding>) {
+fn business(input: &Input, context: &Context, out: &mut Vec<Finding>) {
+    let app = &input.app;
     let category = app.necessary_pi_category_id;
-    let text = listing_text(app);
-    if let Some(word) = text::find_any(&text, GAMBLING_WORDS) {
-        let declared = !market::in_cn(context)
-            && text::find_any(&app.store_category, CASINO_CATEGORY_WORDS).is_some();
+    let words = listing_text(app);
+    if let Some(word) = text::find_any(&words, GAMBLING_WORDS) {
+        let declared =
+            !input.cn && text::find_any(&app.store_category, CASINO_CATEGORY_WORDS).is_some();
         if !declared {
             out.push(
                 RULE.reject()
@@ -201,7 +202,7 @@ fn business(facts: &Facts, app: &AppInfo, context: &Context, out: &mut Vec<Findi
     }
     let finance = category.is_some_and(|c| FINANCE_CATEGORIES.contains(&c))
         || text::find_any(&app.store_category, LENDING_WORDS).is_some();
-    if let Some(word) = text::find_any(&text, LENDING_WORDS) {
+    if let Some(word) = text::find_any(&words, LENDING_WORDS) {
         if !finance {
             out.push(
                 RULE.reject()
@@ -233,8 +234,8 @@ fn business(facts: &Facts, app: &AppInfo, context: &Context, out: &mut Vec<Findi
     if !no_pi_category || paid {
         return;
     }
-    for sdk in facts
-        .sdks()
+    for sdk in input
+        .sdks
         .iter()
         .filter(|s| sdk_types::has_type(&s.categories, "payment"))
     {

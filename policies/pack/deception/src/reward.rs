@@ -18,6 +18,8 @@ use shelfgate_pack_data::sdk_types;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::AppInfo;
 
+use crate::input::Input;
+
 pub const RULE: Rule = Rule {
     id: "DECEIVE-PI-025",
     refs: &["MIIT-2020-164 issue 8", "PIPL Art. 28-29"],
@@ -32,17 +34,17 @@ const ID_OR_BIOMETRIC_TYPES: &[&str] = &[
     "real_name_identity",
 ];
 
-pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    if !market::in_cn(context) {
+pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
+    if !input.cn {
         return;
     }
-    let app = listing.app();
-    let sdks = facts.sdks();
+    let app = &input.app;
+    let sdks = &input.sdks;
     let biometric_sdk = sdks
         .iter()
         .find(|s| sdk_types::has_type(&s.categories, "biometric"));
 
-    for item in listing.data_collection() {
+    for item in &input.data_collection {
         if !ID_OR_BIOMETRIC_TYPES.contains(&item.pi_type.as_str()) {
             continue;
         }
@@ -69,7 +71,7 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
         }
     }
 
-    for (field, sentence) in sentences(&app) {
+    for (field, sentence) in sentences(app) {
         let Some(reward) = text::find_any(sentence, REWARD_WORDS) else {
             continue;
         };

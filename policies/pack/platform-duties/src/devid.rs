@@ -10,6 +10,8 @@
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::DeveloperType;
 
+use crate::parties::Parties;
+
 pub const RULE: Rule = Rule {
     id: "PLAT-DEVID-031",
     refs: &["CAC-2022-APP", "MIIT-2020-164 issue 10"],
@@ -22,8 +24,8 @@ const USCC_WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
-pub fn check(listing: &Listing, context: &Context, cn: bool, out: &mut Vec<Finding>) {
-    let developer = listing.developer();
+pub fn check(parties: &Parties, context: &Context, cn: bool, out: &mut Vec<Finding>) {
+    let developer = &parties.developer;
     if !developer.verified {
         out.push(
             RULE.reject()
@@ -74,12 +76,9 @@ pub fn check(listing: &Listing, context: &Context, cn: bool, out: &mut Vec<Findi
             );
         }
     }
-    let privacy = listing.privacy();
-    let operator = listing.operator();
-    let runs_policy = text::same_name(&privacy.operator_name, &developer.name)
-        || operator
-            .as_ref()
-            .is_some_and(|o| text::same_name(&privacy.operator_name, &o.name));
+    let privacy = &parties.privacy;
+    let operator = &parties.operator;
+    let runs_policy = parties.is_developer_or_operator(&privacy.operator_name);
     if !runs_policy {
         out.push(
             RULE.rectify(context)

@@ -13,16 +13,22 @@
 use shelfgate_pack_data::permission;
 use shelfgate_policy_sdk::prelude::*;
 
+use crate::parties::Parties;
+
 pub const RULE: Rule = Rule {
     id: "PLAT-DISPLAY-029",
     refs: &["MIIT-2020-164 issue 9", "MIIT-2023-26", "MIIT-2023-FILING", "MIIT-2016-407"],
     remediation: "Complete the listing: app name, developer, version, update date, package size, description, privacy-policy URL, content rating, the permission list with purposes, and for the CN market the app filing number and the SDK list.",
 };
 
-pub fn check(facts: &Facts, listing: &Listing, cn: bool, out: &mut Vec<Finding>) {
-    let app = listing.app();
-    let developer = listing.developer();
-    let privacy = listing.privacy();
+pub fn check(
+    parties: &Parties,
+    facts: &Facts,
+    listing: &Listing,
+    cn: bool,
+    out: &mut Vec<Finding>,
+) {
+    let (app, developer, privacy) = (&parties.app, &parties.developer, &parties.privacy);
     let blank = |s: &str| s.trim().is_empty();
 
     // (path, label en, label zh, value seen)
@@ -68,13 +74,16 @@ pub fn check(facts: &Facts, listing: &Listing, cn: bool, out: &mut Vec<Finding>)
         missing.push(("app.size_bytes", "package size", "安装包大小", json::num(0)));
     }
     if cn {
-        let number = listing.filing().map(|f| f.icp_app_filing_number);
-        if number.as_deref().is_none_or(blank) {
+        let number = parties
+            .filing
+            .as_ref()
+            .map(|f| f.icp_app_filing_number.as_str());
+        if number.is_none_or(blank) {
             missing.push((
                 "filing.icp_app_filing_number",
                 "app filing number",
                 "App 备案号",
-                json::opt_str(number.as_deref()),
+                json::opt_str(number),
             ));
         }
     }

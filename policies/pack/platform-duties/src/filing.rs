@@ -14,14 +14,16 @@
 use shelfgate_pack_data::identity::FILING_PROVINCES;
 use shelfgate_policy_sdk::prelude::*;
 
+use crate::parties::Parties;
+
 pub const RULE: Rule = Rule {
     id: "PLAT-FILING-030",
     refs: &["MIIT-2023-FILING", "Anti-Telecom-Fraud Law Art. 23"],
     remediation: "File the app with the MIIT filing system (operator, package name, signing-certificate MD5) and enter the filing exactly as registered: the app filing number (ending in A), the filing entity, the filed package name and certificate MD5 of the key that signs this APK.",
 };
 
-pub fn check(facts: &Facts, listing: &Listing, out: &mut Vec<Finding>) {
-    let Some(filing) = listing.filing() else {
+pub fn check(parties: &Parties, facts: &Facts, out: &mut Vec<Finding>) {
+    let Some(filing) = &parties.filing else {
         out.push(
             RULE.reject()
                 .en("The listing carries no app filing (备案): unfiled apps may not be distributed in the mainland.")
@@ -101,14 +103,9 @@ pub fn check(facts: &Facts, listing: &Listing, out: &mut Vec<Finding>) {
                 .build(),
         );
     }
-    let developer = listing.developer();
-    let operator = listing.operator();
+    let (developer, operator) = (&parties.developer, &parties.operator);
     let entity = &filing.filing_entity_name;
-    let bound = text::same_name(entity, &developer.name)
-        || operator
-            .as_ref()
-            .is_some_and(|o| text::same_name(entity, &o.name));
-    if !bound {
+    if !parties.is_developer_or_operator(entity) {
         out.push(
             RULE.reject()
                 .en(format!(

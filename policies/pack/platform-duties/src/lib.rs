@@ -26,6 +26,7 @@ mod display;
 mod filing;
 mod licence;
 mod notice;
+mod parties;
 mod update;
 
 struct PlatformDuties;
@@ -76,15 +77,16 @@ impl Policy for PlatformDuties {
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let cn = market::in_cn(context);
-        display::check(facts, listing, cn, &mut out);
+        let parties = parties::Parties::gather(listing);
+        display::check(&parties, facts, listing, cn, &mut out);
         if cn {
-            filing::check(facts, listing, &mut out);
+            filing::check(&parties, facts, &mut out);
         }
-        devid::check(listing, context, cn, &mut out);
+        devid::check(&parties, context, cn, &mut out);
         if cn {
-            licence::check(listing, context, &mut out);
+            licence::check(&parties, listing, context, &mut out);
         }
-        update::check(facts, listing, context, &mut out);
+        update::check(&parties, facts, listing, context, &mut out);
         notice::check(facts, listing, context, &mut out);
         out
     }

@@ -14,14 +14,16 @@ use shelfgate_pack_data::licences::{LicenceNeed, ICP_OPERATING, LICENCE_NEEDS};
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::Licence;
 
+use crate::parties::Parties;
+
 pub const RULE: Rule = Rule {
     id: "PLAT-LICENCE-032",
     refs: &["CAC-2022-APP", "NPPA game approval", "sector licensing rules"],
     remediation: "Add the licences your category requires to the listing (type, number, holder, valid_until): NPPA approval number and ISBN for online games, internet news licence for news, the financial licence for lending or payment, the internet-hospital licence for medical consultation, the ride-hailing licence, and an ICP operating licence for paid services.",
 };
 
-pub fn check(listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let app = listing.app();
+pub fn check(parties: &Parties, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
+    let app = &parties.app;
     let licences = listing.licences().unwrap_or_default();
     let today = context.date();
     let mut needs: Vec<&LicenceNeed> = LICENCE_NEEDS

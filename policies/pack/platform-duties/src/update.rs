@@ -17,13 +17,21 @@ use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::PreviousVersion;
 use shelfgate_policy_sdk::SigningSummary;
 
+use crate::parties::Parties;
+
 pub const RULE: Rule = Rule {
     id: "PLAT-UPDATE-033",
     refs: &["AOSP", "ID-METHOD-2019 II.2", "ID-METHOD-2019 III.5"],
     remediation: "Sign updates with the live version's key (or rotate with an APK Signature Scheme v3 lineage that grants the old key), raise versionCode, declare every new permission in the listing, update the privacy policy before collecting new kinds of personal information, and keep users' permission choices across updates.",
 };
 
-pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
+pub fn check(
+    parties: &Parties,
+    facts: &Facts,
+    listing: &Listing,
+    context: &Context,
+    out: &mut Vec<Finding>,
+) {
     let Some(previous) = context.previous() else {
         return;
     };
@@ -120,7 +128,7 @@ pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<
     }
     new_pi.sort();
     new_pi.dedup();
-    let privacy = listing.privacy();
+    let privacy = &parties.privacy;
     if !new_pi.is_empty()
         && text::before(&privacy.policy_updated_at, &previous.accepted_at) != Some(false)
     {

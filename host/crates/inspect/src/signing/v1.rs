@@ -95,28 +95,12 @@ pub fn verify<R: ReadAt + ?Sized>(
             out.errors.push(format!("Duplicate entry: {}", e.name));
         }
     }
-
-    let mut manifest_entry = None;
-    let mut sf_entries: HashMap<&str, &Entry> = HashMap::new();
-    let mut blocks = Vec::new();
-    for e in &entries {
-        let name = e.name.as_str();
-        if !name.starts_with("META-INF/") {
-            continue;
-        }
-        if manifest_entry.is_none() && name == MANIFEST {
-            manifest_entry = Some(*e);
-        } else if name.ends_with(".SF") {
-            sf_entries.insert(name, e);
-        } else if name.ends_with(".RSA") || name.ends_with(".DSA") || name.ends_with(".EC") {
-            blocks.push(*e);
-        }
-    }
-    out.present = manifest_entry.is_some() && !blocks.is_empty();
+    let files = JarFiles::find(&entries);
+    out.present = files.manifest.is_some() && !files.blocks.is_empty();
     if !out.errors.is_empty() {
         return out;
     }
-    let Some(manifest_entry) = manifest_entry else {
+    let Some(manifest_entry) = files.manifest else {
         out.errors.push(format!("Missing {MANIFEST}"));
         return out;
     };
@@ -132,55 +116,11 @@ pub fn verify<R: ReadAt + ?Sized>(
         }
     };
     let manifest = Manifest::parse(&manifest_bytes);
-    let mut sections: HashMap<&str, &Section> = HashMap::with_capacity(manifest.sections.len());
-    for (i, section) in manifest.sections.iter().enumerate() {
-        let Some(name) = section.name() else {
-            out.errors.push(format!(
-                "Manifest section #{} does not specify the name",
-                i + 1
-            ));
-            continue;
-        };
-        if sections.insert(name, section).is_some() {
-            out.errors
-                .push(format!("Duplicate section in {MANIFEST}: {name}"));
-            continue;
-        }
-        if !names.contains(name) {
-            out.errors.push(format!(
-                "{MANIFEST} refers to an entry that is not in the APK: {name}"
-            ));
-        }
-    }
+    let sections = index_sections(&manifest, &names, &mut out.errors);
     if !out.errors.is_empty() {
         return out;
     }
-
-    let mut signers = Vec::new();
-    for block in blocks {
-        let stem = block
-            .name
-            .rsplit_once('.')
-            .map_or(block.name.as_str(), |(s, _)| s);
-        let sf_name = format!("{stem}.SF");
-        let Some(sf) = sf_entries.get(sf_name.as_str()) else {
-            out.warnings.push(format!(
-                "JAR signature file {sf_name} for {} is missing; the block is ignored",
-                block.name
-            ));
-            continue;
-        };
-        signers.push(Signer {
-            name: block.name.trim_start_matches("META-INF/").to_string(),
-            block,
-            sf,
-            sf_bytes: Vec::new(),
-            sf_names: HashSet::new(),
-            cert: None,
-            errors: Vec::new(),
-            ignored: false,
-        });
-    }
+    let mut signers = files.signers(&mut out.warnings);
     if signers.is_empty() {
         out.errors.push("No JAR signatures".into());
         return out;
@@ -210,6 +150,7 @@ pub fn verify<R: ReadAt + ?Sized>(
             &mut out.warnings,
         );
     }
+    // Signers whose .SF is unusable are left out, not fatal.
     for signer in signers.iter_mut().filter(|s| s.ignored) {
         for e in signer.errors.drain(..) {
             out.warnings.push(format!("ignored: {e}"));
@@ -230,20 +171,7 @@ pub fn verify<R: ReadAt + ?Sized>(
     if !out.errors.is_empty() {
         return out;
     }
-
-    let mut protected: HashSet<&str> = HashSet::from([MANIFEST]);
-    for &i in &apk_signers {
-        if let Some(s) = signers.get(i) {
-            protected.insert(s.block.name.as_str());
-            protected.insert(s.sf.name.as_str());
-        }
-    }
-    for e in &entries {
-        if e.name.starts_with("META-INF/") && !protected.contains(e.name.as_str()) {
-            out.warnings
-                .push(format!("{} is not protected by the JAR signature", e.name));
-        }
-    }
+    report_unprotected(&entries, &signers, &apk_signers, &mut out.warnings);
     for (i, signer) in signers.into_iter().enumerate() {
         if apk_signers.contains(&i) {
             out.signers.extend(signer.cert);
@@ -256,6 +184,116 @@ pub fn verify<R: ReadAt + ?Sized>(
     }
     out.verified = true;
     out
+}
+
+/// The JAR signature files among the entries.
+struct JarFiles<'e> {
+    manifest: Option<&'e Entry>,
+    /// `.SF` files by name; a repeated name keeps the last.
+    sf: HashMap<&'e str, &'e Entry>,
+    /// Signature blocks (`.RSA`, `.DSA`, `.EC`) in directory order.
+    blocks: Vec<&'e Entry>,
+}
+
+impl<'e> JarFiles<'e> {
+    fn find(entries: &[&'e Entry]) -> JarFiles<'e> {
+        let mut files = JarFiles {
+            manifest: None,
+            sf: HashMap::new(),
+            blocks: Vec::new(),
+        };
+        for &e in entries {
+            let name = e.name.as_str();
+            if !name.starts_with("META-INF/") {
+                continue;
+            }
+            if files.manifest.is_none() && name == MANIFEST {
+                files.manifest = Some(e);
+            } else if name.ends_with(".SF") {
+                files.sf.insert(name, e);
+            } else if name.ends_with(".RSA") || name.ends_with(".DSA") || name.ends_with(".EC") {
+                files.blocks.push(e);
+            }
+        }
+        files
+    }
+
+    /// A signer per block that has its `.SF`.
+    fn signers(&self, warnings: &mut Vec<String>) -> Vec<Signer<'e>> {
+        let mut signers = Vec::new();
+        for &block in &self.blocks {
+            let stem = block
+                .name
+                .rsplit_once('.')
+                .map_or(block.name.as_str(), |(s, _)| s);
+            let sf_name = format!("{stem}.SF");
+            let Some(&sf) = self.sf.get(sf_name.as_str()) else {
+                warnings.push(format!(
+                    "JAR signature file {sf_name} for {} is missing; the block is ignored",
+                    block.name
+                ));
+                continue;
+            };
+            signers.push(Signer {
+                name: block.name.trim_start_matches("META-INF/").to_string(),
+                block,
+                sf,
+                sf_bytes: Vec::new(),
+                sf_names: HashSet::new(),
+                cert: None,
+                errors: Vec::new(),
+                ignored: false,
+            });
+        }
+        signers
+    }
+}
+
+/// The manifest's entry sections by name, checking each names an entry.
+fn index_sections<'m>(
+    manifest: &'m Manifest,
+    names: &HashSet<&str>,
+    errors: &mut Vec<String>,
+) -> HashMap<&'m str, &'m Section> {
+    let mut sections = HashMap::with_capacity(manifest.sections.len());
+    for (i, section) in manifest.sections.iter().enumerate() {
+        let Some(name) = section.name() else {
+            errors.push(format!(
+                "Manifest section #{} does not specify the name",
+                i + 1
+            ));
+            continue;
+        };
+        if sections.insert(name, section).is_some() {
+            errors.push(format!("Duplicate section in {MANIFEST}: {name}"));
+            continue;
+        }
+        if !names.contains(name) {
+            errors.push(format!(
+                "{MANIFEST} refers to an entry that is not in the APK: {name}"
+            ));
+        }
+    }
+    sections
+}
+
+/// Warns of `META-INF/` files no signature covers (Android ignores them).
+fn report_unprotected(
+    entries: &[&Entry],
+    signers: &[Signer<'_>],
+    apk_signers: &BTreeSet<usize>,
+    warnings: &mut Vec<String>,
+) {
+    let mut protected: HashSet<&str> = HashSet::from([MANIFEST]);
+    for s in apk_signers.iter().filter_map(|&i| signers.get(i)) {
+        protected.insert(s.block.name.as_str());
+        protected.insert(s.sf.name.as_str());
+    }
+    for e in entries {
+        if e.name.starts_with("META-INF/") && !protected.contains(e.name.as_str()) {
+            warnings.push(format!("{} is not protected by the JAR signature", e.name));
+        }
+    }
 }
 
 /// Moves the signers' errors into `out`; true if there were any.

@@ -4,7 +4,9 @@
 //! Against the last accepted version (`context.previous`):
 //! - the signer must be the same, or the new signer's v3 lineage must hold
 //!   the previous signer as an ancestor granted the installed data, as
-//!   Android decides (`SigningDetails.checkCapability`); else hard reject;
+//!   Android decides (`SigningDetails.checkCapability`; the host computes it
+//!   as `context.signer_continuity`); a stranger or an unverifiable
+//!   signature is a hard reject;
 //! - versionCode must grow, or Android refuses the update: hard reject;
 //! - permissions added since then need a listing entry, and new kinds of PI
 //!   (listed in `data_collection` or collected by added permissions) need a
@@ -14,8 +16,7 @@
 
 use shelfgate_pack_data::{permission, pi};
 use shelfgate_policy_sdk::prelude::*;
-use shelfgate_policy_sdk::types::PreviousVersion;
-use shelfgate_policy_sdk::SigningSummary;
+use shelfgate_policy_sdk::types::SignerContinuity;
 
 use crate::parties::Parties;
 
@@ -38,12 +39,24 @@ pub fn check(
     let id = facts.identity();
     let signing = facts.signing();
 
-    if !continues(&previous, &signing) {
+    let continuity = context.signer_continuity();
+    if let Some(broken @ (SignerContinuity::Stranger | SignerContinuity::Unverified)) = continuity {
         let now: Vec<&str> = signing.signers.iter().map(|c| c.sha256.as_str()).collect();
+        let (en, zh) = match broken {
+            SignerContinuity::Unverified => (
+                "The update's signature does not verify, so nothing ties it to the live version's signer: Android will not install it over the existing app.",
+                "更新包签名校验失败，无法与线上版本的签名者对应，Android 无法覆盖安装。",
+            ),
+            _ => (
+                "The update is signed by a different key than the live version, without a v3 rotation lineage that vouches for the old key: Android will not install it over the existing app.",
+                "更新包的签名证书与线上版本不同，且没有包含原证书的 v3 轮换链，Android 无法覆盖安装。",
+            ),
+        };
         out.push(
             RULE.reject()
-                .en("The update is signed by a different key than the live version, without a v3 rotation lineage that vouches for the old key: Android will not install it over the existing app.")
-                .zh("更新包的签名证书与线上版本不同，且没有包含原证书的 v3 轮换链，Android 无法覆盖安装。")
+                .en(en)
+                .zh(zh)
+                .evidence(EvidenceSource::Context, "signer_continuity", json::str(if broken == SignerContinuity::Unverified { "unverified" } else { "stranger" }))
                 .evidence(EvidenceSource::Signing, "signing.signers[].sha256", json::strs(now.iter().copied()))
                 .evidence(EvidenceSource::Signing, "signing.lineage[].cert_sha256", json::strs(signing.lineage.iter().map(|n| n.cert_sha256.as_str())))
                 .evidence(EvidenceSource::History, "previous.signer_sha256", json::strs(previous.signer_sha256.iter().map(String::as_str)))
@@ -168,38 +181,4 @@ pub fn check(
                 .build(),
         );
     }
-}
-
-/// Whether Android would let this APK replace the previous version.
-fn continues(previous: &PreviousVersion, signing: &SigningSummary) -> bool {
-    let norm = |s: &str| text::norm_hex(s);
-    let mut before: Vec<String> = previous.signer_sha256.iter().map(|s| norm(s)).collect();
-    let mut after: Vec<String> = signing.signers.iter().map(|c| norm(&c.sha256)).collect();
-    before.sort();
-    before.dedup();
-    after.sort();
-    after.dedup();
-    if before.is_empty() {
-        // The host knows no signer for the live version: nothing to compare.
-        return true;
-    }
-    if !signing.verified || after.is_empty() {
-        return false;
-    }
-    if before == after {
-        return true;
-    }
-    // Rotation works for single-signer apps only: the lineage runs oldest
-    // first and ends with the current signer.
-    let ([old], [new]) = (before.as_slice(), after.as_slice()) else {
-        return false;
-    };
-    let lineage = &signing.lineage;
-    let newest_is_signer = lineage.last().is_some_and(|n| norm(&n.cert_sha256) == *new);
-    let granted = lineage
-        .iter()
-        .rev()
-        .skip(1)
-        .any(|n| norm(&n.cert_sha256) == *old && n.installed_data);
-    newest_is_signer && granted
 }

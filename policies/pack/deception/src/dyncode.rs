@@ -6,7 +6,9 @@
 //! (`behaviour_declarations.dynamic_code_loading` with `used` and a
 //! purpose): undeclared -> rectify. Google Play forbids code fetched from
 //! outside Play; hot-fix SDKs exist to fetch patches from their vendor's
-//! servers, so on Play they are refused whatever the declaration.
+//! servers, and a loader next to URLs of `.dex`/`.jar`/`.apk`/`.so` files
+//! in the dex strings fetches code too, so on Play both are refused
+//! whatever the declaration.
 //!
 //! Findings are grouped by the SDK whose classes or files are responsible.
 //! Embedded APKs are judged by DECEIVE-INSTALL-023.
@@ -30,7 +32,8 @@ const OWN_DEX_LOADERS: &[&str] = &["android.support.multidex.", "androidx.multid
 /// What runs code from outside the reviewed dex, attributed to its owner.
 struct Source {
     owner: Option<String>,
-    hotfix: bool,
+    /// Fetches code from the network: refused on Google Play.
+    fetches: bool,
     en: String,
     zh: String,
     evidence: (EvidenceSource, String, String),
@@ -69,7 +72,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
         for (owner, classes) in attribution::caller_groups(sdks, &callers) {
             sources.push(Source {
                 owner,
-                hotfix: false,
+                fetches: false,
                 en: format!("{en}{}", called_from_en(&classes)),
                 zh: format!("{zh}{}", called_from_zh(&classes)),
                 evidence: (
@@ -86,7 +89,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
     {
         sources.push(Source {
             owner: Some(sdk.id.clone()),
-            hotfix: true,
+            fetches: true,
             en: format!(
                 "bundles the hot-fix framework {} that patches code at run time",
                 sdk.name
@@ -99,11 +102,32 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
             ),
         });
     }
+    // A loader plus URLs of code files: code fetched from the network.
+    if !sources.is_empty() {
+        let urls: Vec<String> = facts
+            .urls()
+            .into_iter()
+            .filter(|u| is_code_url(u))
+            .collect();
+        if !urls.is_empty() {
+            sources.push(Source {
+                owner: None,
+                fetches: true,
+                en: format!("references code files to download ({})", urls.join(", ")),
+                zh: format!("引用可下载的代码文件（{}）", urls.join("、")),
+                evidence: (
+                    EvidenceSource::Dex,
+                    "dex.urls".into(),
+                    json::strs(urls.iter().map(String::as_str)),
+                ),
+            });
+        }
+    }
     let packers = facts.packers();
     if !packers.is_empty() {
         sources.push(Source {
             owner: None,
-            hotfix: false,
+            fetches: false,
             en: format!(
                 "is wrapped by a packer ({}) that decrypts and loads the real code at run time",
                 packers.join(", ")
@@ -135,7 +159,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
     for (owner, items) in hidden {
         sources.push(Source {
             owner,
-            hotfix: false,
+            fetches: false,
             en: format!("carries code outside classes*.dex: {}", items.join(", ")),
             zh: format!("在 classes*.dex 之外携带代码：{}", items.join("、")),
             evidence: (
@@ -171,8 +195,8 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
     }
     for owner in owners {
         let group: Vec<&Source> = sources.iter().filter(|s| s.owner == owner).collect();
-        let hotfix_on_play = play && group.iter().any(|s| s.hotfix);
-        if declared && !hotfix_on_play {
+        let fetched_on_play = play && group.iter().any(|s| s.fetches);
+        if declared && !fetched_on_play {
             continue;
         }
         let who_en = owner
@@ -185,7 +209,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
             .unwrap_or_else(|| "应用".into());
         let what_en: Vec<&str> = group.iter().map(|s| s.en.as_str()).collect();
         let what_zh: Vec<&str> = group.iter().map(|s| s.zh.as_str()).collect();
-        let mut f = if hotfix_on_play {
+        let mut f = if fetched_on_play {
             RULE.reject()
                 .en(format!(
                     "{who_en} {}: Google Play forbids code downloaded from outside Play.",
@@ -195,7 +219,9 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
                     "{who_zh}{}：Google Play 禁止从 Play 以外下载代码。",
                     what_zh.join("；")
                 ))
-                .expected("no hot-fix framework in a Google Play build")
+                .expected(
+                    "no code fetched from outside Play (hot-fix frameworks, downloaded dex/jar/so)",
+                )
         } else {
             RULE.rectify(context)
                 .en(format!(
@@ -216,6 +242,18 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
         );
         out.push(f.maybe_sdk(owner).build());
     }
+}
+
+/// A URL whose path names a dex, jar, APK or native library.
+fn is_code_url(url: &str) -> bool {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
+    [".dex", ".jar", ".apk", ".so"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
 }
 
 /// The SDK whose `asset` evidence names `path`.

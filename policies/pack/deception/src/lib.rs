@@ -64,6 +64,7 @@ impl Policy for Deception {
                 "sdk",
                 "signing",
                 "container",
+                "native",
                 "listing",
                 "context",
             ]

@@ -212,3 +212,54 @@ fn engine_wasmtime() -> &'static wasmtime::Engine {
         wasmtime::Engine::new(&c).unwrap()
     })
 }
+
+/// The benchmark's single-rule component finds what the pack's PI-NOTICE-004
+/// finds for undeclared permissions, so the Rego comparison measures the
+/// same work.
+#[test]
+fn bench_notice_004() {
+    let mut f = facts();
+    for name in [
+        "android.permission.READ_CONTACTS",
+        "android.permission.RECORD_AUDIO",
+    ] {
+        f.permissions.push(name.into());
+        f.uses_permissions
+            .push(shelfgate_contract::types::UsesPermission {
+                name: name.into(),
+                max_sdk: None,
+                sdk23: false,
+            });
+    }
+    f.permissions.sort();
+    let input = input(f, listing());
+    let bench = engine()
+        .load("bench", test_programs::BENCH_NOTICE_004)
+        .unwrap();
+    let mut got: Vec<String> = engine()
+        .evaluate(&bench, &input)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.evidence[0].path.clone())
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "uses-permission[@name='android.permission.READ_CONTACTS']",
+            "uses-permission[@name='android.permission.RECORD_AUDIO']"
+        ]
+    );
+    let pack = crate::support::module("pi-handling");
+    let verdict = crate::support::evaluator().evaluate(&pack, &input, "l");
+    for path in &got {
+        assert!(
+            verdict
+                .findings
+                .iter()
+                .any(|r| r.finding.rule_id == "PI-NOTICE-004"
+                    && r.finding.evidence.iter().any(|e| &e.path == path)),
+            "the pack's PI-NOTICE-004 also reports {path}"
+        );
+    }
+}

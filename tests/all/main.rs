@@ -3,6 +3,9 @@
 
 mod support;
 
+mod cli;
 mod contract;
 mod engine;
 mod evaluate;
+mod pack;
+mod server;

@@ -102,7 +102,7 @@ impl Input {
     }
 }
 
-/// A component of `kind` handling `action`.
+/// The component has an intent filter for `action`.
 pub fn handles(c: &Component, action: &str) -> bool {
     c.intent_filters
         .iter()

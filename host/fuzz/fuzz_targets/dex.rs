@@ -4,6 +4,8 @@
 //! finding.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
 use shelfgate_inspect::dex::{DexIndex, DexOrigin};
 use shelfgate_inspect::sdk::{detect_packers, SdkTable};
@@ -20,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = index.add("classes.dex", data, DexOrigin::Loaded, &limits);
     let (facts, classes) = index.finish();
     let _ = classes.has_prefix("com/umeng/");
-    let table = SdkTable::builtin();
+    static TABLE: OnceLock<SdkTable> = OnceLock::new();
+    let table = TABLE.get_or_init(SdkTable::builtin);
     let _ = table.detect(&classes, facts.packages.iter().map(String::as_str), []);
     let _ = detect_packers(&classes, None, [], []);
 });

@@ -8,7 +8,7 @@
 //!
 //! Finding disguised code means looking at every entry's first bytes. Stored
 //! entries cost one positional read; deflated ones inflate a few bytes
-//! ([`peek`]). Only an entry that is code is read whole, hashed and, when it
+//! ([`Peeker`]). Only an entry that is code is read whole, hashed and, when it
 //! holds dex code, added to the [`DexIndex`] as a payload.
 
 use std::collections::{BTreeMap, HashSet};
@@ -23,9 +23,9 @@ use crate::{InspectError, Limits, ReadAt};
 
 /// Bytes enough to tell dex, odex, compact dex and zip apart.
 const MAGIC_LEN: usize = 4;
-/// Compressed bytes inflated at most to reach the first [`MAGIC_LEN`] bytes;
-/// a dynamic Huffman header is far smaller.
-const PEEK_INPUT: usize = 4 << 10;
+/// Compressed bytes inflated, in turn, to reach the first [`MAGIC_LEN`]
+/// bytes; a dynamic Huffman header is far smaller than the last.
+const PEEK_INPUT: [usize; 2] = [256, 4 << 10];
 /// Files named as code but smaller than this are placeholders, not payloads.
 const MIN_ENCRYPTED: u64 = 64;
 
@@ -95,6 +95,7 @@ pub fn payloads<R: ReadAt + ?Sized>(
         .map(|e| e.name.as_str())
         .collect();
     let mut budget = limits.max_payload_bytes;
+    let mut peeker = Peeker::new();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for entry in archive.entries() {
@@ -105,7 +106,9 @@ pub fn payloads<R: ReadAt + ?Sized>(
         if entry.unreadable.is_some() {
             continue;
         }
-        let magic = peek(src, entry).map_or(Magic::Other, |head| Magic::of(&head));
+        let magic = peeker
+            .head(src, entry)
+            .map_or(Magic::Other, |head| Magic::of(&head));
         let named = named_as_code(name);
         if magic == Magic::Other && !(named && entry.uncompressed_size >= MIN_ENCRYPTED) {
             continue;
@@ -212,39 +215,51 @@ fn nested(
     }
 }
 
-/// The first bytes of an entry's data, without reading the rest: stored data
-/// is read in place, deflated data is inflated only until they appear.
-fn peek<R: ReadAt + ?Sized>(src: &R, entry: &Entry) -> Option<[u8; MAGIC_LEN]> {
-    let mut head = [0u8; MAGIC_LEN];
-    if entry.uncompressed_size < MAGIC_LEN as u64 {
-        return None;
+/// Reads the first bytes of entries without reading the rest: stored data
+/// is read in place, deflated data is inflated only until they appear. One
+/// inflater serves every entry.
+struct Peeker {
+    inflater: Decompress,
+    input: Vec<u8>,
+}
+
+impl Peeker {
+    fn new() -> Peeker {
+        Peeker {
+            inflater: Decompress::new(false),
+            input: Vec::new(),
+        }
     }
-    if entry.method != METHOD_DEFLATED {
-        src.read_exact_at(entry.data_offset, &mut head).ok()?;
-        return Some(head);
-    }
-    let take = usize::try_from(entry.compressed_size).ok()?.min(PEEK_INPUT);
-    let mut input = vec![0u8; take];
-    src.read_exact_at(entry.data_offset, &mut input).ok()?;
-    let mut inflater = Decompress::new(false);
-    let mut filled = 0usize;
-    while filled < MAGIC_LEN {
-        let used = usize::try_from(inflater.total_in()).ok()?;
-        let before = inflater.total_out();
-        inflater
-            .decompress(
-                input.get(used..)?,
-                head.get_mut(filled..)?,
-                FlushDecompress::Sync,
-            )
-            .ok()?;
-        let produced = usize::try_from(inflater.total_out() - before).ok()?;
-        if produced == 0 {
+
+    fn head<R: ReadAt + ?Sized>(&mut self, src: &R, entry: &Entry) -> Option<[u8; MAGIC_LEN]> {
+        let mut head = [0u8; MAGIC_LEN];
+        if entry.uncompressed_size < MAGIC_LEN as u64 {
             return None;
         }
-        filled += produced;
+        if entry.method != METHOD_DEFLATED {
+            src.read_exact_at(entry.data_offset, &mut head).ok()?;
+            return Some(head);
+        }
+        // The inflater decodes as far as its input goes, so start small: a
+        // block header and a few bytes of data usually fit in the first.
+        let compressed = usize::try_from(entry.compressed_size).unwrap_or(usize::MAX);
+        for take in PEEK_INPUT {
+            let take = take.min(compressed);
+            self.input.resize(take, 0);
+            src.read_exact_at(entry.data_offset, &mut self.input).ok()?;
+            self.inflater.reset(false);
+            let status = self
+                .inflater
+                .decompress(&self.input, &mut head, FlushDecompress::Sync);
+            if status.is_ok() && self.inflater.total_out() >= MAGIC_LEN as u64 {
+                return Some(head);
+            }
+            if take == compressed {
+                return None;
+            }
+        }
+        None
     }
-    Some(head)
 }
 
 #[cfg(test)]

@@ -345,6 +345,15 @@ impl Verification {
                 found: &found,
             };
             let out = v1::verify(src, archive, &ctx, limits);
+            if !found.is_empty() {
+                let range = if min + 1 == N {
+                    format!("API level {min}")
+                } else {
+                    format!("API levels {min}-{}", N - 1)
+                };
+                v.v1.warnings
+                    .push(format!("checked because {range} know only JAR signing"));
+            }
             v.v1.present |= out.present;
             v.v1.verified = out.verified;
             v.v1.errors = out.errors;

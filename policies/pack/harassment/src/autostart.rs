@@ -52,19 +52,24 @@ struct Owner {
     evidence: Vec<(EvidenceSource, String, String)>,
 }
 
-fn owner_of(owners: &mut Vec<Owner>, sdk: Option<String>) -> &mut Owner {
-    let i = match owners.iter().position(|o| o.sdk == sdk) {
-        Some(i) => i,
-        None => {
-            owners.push(Owner {
-                sdk,
-                boot: false,
-                evidence: Vec::new(),
-            });
-            owners.len() - 1
+/// Add a trigger to its owner's evidence.
+fn note(
+    owners: &mut Vec<Owner>,
+    sdk: Option<String>,
+    boot: bool,
+    evidence: (EvidenceSource, String, String),
+) {
+    match owners.iter_mut().find(|o| o.sdk == sdk) {
+        Some(o) => {
+            o.boot |= boot;
+            o.evidence.push(evidence);
         }
-    };
-    &mut owners[i]
+        None => owners.push(Owner {
+            sdk,
+            boot,
+            evidence: vec![evidence],
+        }),
+    }
 }
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
@@ -88,25 +93,24 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 continue;
             }
             let sdk = sdk_of_component(&input.sdks, &c.name).map(|s| s.id.clone());
-            let o = owner_of(&mut owners, sdk);
-            o.boot |= boot;
-            o.evidence.push((
-                EvidenceSource::Manifest,
-                component_path("receiver", &c.name),
-                json::str(action),
-            ));
+            let path = component_path("receiver", &c.name);
+            note(
+                &mut owners,
+                sdk,
+                boot,
+                (EvidenceSource::Manifest, path, json::str(action)),
+            );
         }
     }
     if input.requests(BATTERY_EXEMPTION) {
-        let o = owner_of(
+        let sdk = input.permission_sdk(BATTERY_EXEMPTION).map(String::from);
+        let path = permission_path(BATTERY_EXEMPTION);
+        note(
             &mut owners,
-            input.permission_sdk(BATTERY_EXEMPTION).map(String::from),
+            sdk,
+            false,
+            (EvidenceSource::Manifest, path, json::bool(true)),
         );
-        o.evidence.push((
-            EvidenceSource::Manifest,
-            permission_path(BATTERY_EXEMPTION),
-            json::bool(true),
-        ));
     }
     for o in owners {
         let problem = match declared {

@@ -97,24 +97,33 @@ impl DexIndex {
         DexIndex::default()
     }
 
-    /// Read and add every dex file Android loads from `archive`.
+    /// Read and add every dex file Android loads from `archive`. A file
+    /// that cannot be read or parsed is skipped and returned with the
+    /// reason: it is a fact about the upload (a packer, a corrupt build), not
+    /// a reason to stop.
     pub fn add_loaded<R: ReadAt + ?Sized>(
         &mut self,
         archive: &Archive,
         src: &R,
         limits: &Limits,
-    ) -> Result<(), InspectError> {
+    ) -> Vec<(String, InspectError)> {
+        let mut failed = Vec::new();
         for entry in loaded_dex(archive, limits) {
-            if entry.uncompressed_size > limits.max_dex_size {
-                return Err(InspectError::TooLarge {
+            let added = if entry.uncompressed_size > limits.max_dex_size {
+                Err(InspectError::TooLarge {
                     what: format!("dex file `{}`", entry.name),
                     limit: limits.max_dex_size,
-                });
+                })
+            } else {
+                archive
+                    .read(src, entry, limits)
+                    .and_then(|bytes| self.add(&entry.name, &bytes, DexOrigin::Loaded, limits))
+            };
+            if let Err(e) = added {
+                failed.push((entry.name.clone(), e));
             }
-            let bytes = archive.read(src, entry, limits)?;
-            self.add(&entry.name, &bytes, DexOrigin::Loaded, limits)?;
         }
-        Ok(())
+        failed
     }
 
     /// Add one dex file. On error the index is unchanged.
@@ -396,7 +405,7 @@ fn find_callers(
 }
 
 /// What one file contributes besides names.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Found {
     refs: Vec<((&'static str, String), BTreeSet<String>)>,
     urls: BTreeSet<String>,

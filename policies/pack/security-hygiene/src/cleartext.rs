@@ -6,7 +6,9 @@
 //! user-installed CAs in release builds exposes PI in transit (GB/T 35273):
 //! rectify. When a Network Security Config exists, Android 7+ ignores
 //! `usesCleartextTraffic`; cleartext is on by default below targetSdk 28.
-//! Code findings name the SDK whose classes make the call.
+//! An app without the INTERNET permission opens no socket, so what its
+//! configuration permits carries no traffic. Code findings name the SDK
+//! whose classes make the call.
 
 use shelfgate_policy_sdk::prelude::*;
 
@@ -110,6 +112,9 @@ fn who_zh(sdk: Option<&str>) -> String {
 }
 
 fn configuration(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
+    if !facts.has_permission("android.permission.INTERNET") {
+        return;
+    }
     let app = facts.application();
     let target = facts.identity().target_sdk;
     let default_on = target < CLEARTEXT_OFF_BY_DEFAULT;

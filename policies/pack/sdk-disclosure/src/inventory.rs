@@ -3,6 +3,8 @@
 //! Every detected third-party SDK that processes data (any catalogue type
 //! but `packer`; untyped development libraries are left out) must be in
 //! `third_party_sdks` with operator, purpose, PI types and privacy policy.
+//! An empty PI-type list is credible only from an SDK that delivers code
+//! rather than collecting data (a hot-fix framework).
 //! SDK versions that regulators named (the host's `sdk_blocklist`) must
 //! not ship: upgrade or remove (rectify), or reject when the entry marks
 //! the SDK malicious.
@@ -60,6 +62,17 @@ fn processes_data(sdk: &SdkMatch) -> bool {
         .any(|t| t != "packer")
 }
 
+/// SDK types that run or load code and collect no personal information.
+const CODE_ONLY_TYPES: &[&str] = &["hotfix", "packer"];
+
+/// Every type of the SDK is a code-only one.
+fn code_only(sdk: &SdkMatch) -> bool {
+    sdk.categories
+        .iter()
+        .filter_map(|c| sdk_type(c))
+        .all(|t| CODE_ONLY_TYPES.contains(&t))
+}
+
 fn sdk_evidence(f: FindingBuilder, sdk: &SdkMatch) -> FindingBuilder {
     let mut f = f;
     for e in sdk
@@ -101,7 +114,7 @@ fn incomplete(sdk: &SdkMatch, d: &SdkDecl, context: &Context) -> Option<Finding>
     if d.purpose.trim().is_empty() || is_boilerplate(&d.purpose) {
         missing.push("purpose");
     }
-    if d.pi_types.is_empty() {
+    if d.pi_types.is_empty() && !code_only(sdk) {
         missing.push("pi_types");
     }
     if d.privacy_policy_url.trim().is_empty() {

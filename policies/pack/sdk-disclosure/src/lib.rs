@@ -14,7 +14,7 @@ impl Policy for SdkDisclosure {
     fn metadata() -> PolicyMetadata {
         PolicyMetadata {
             id: "sdk-disclosure".into(),
-            version: "0.1.0".into(),
+            version: "0.1.1".into(),
             title: "SDK disclosure".into(),
             rules: vec![inventory::RULE.id.into(), sharing::RULE.id.into()],
             reads: ["sdk", "listing", "context"].map(String::from).to_vec(),

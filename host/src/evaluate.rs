@@ -11,7 +11,7 @@ use std::time::Instant;
 use shelfgate_contract::types::Verdict;
 
 use crate::engine::{Engine, EvalInput};
-use crate::policy_set::PolicySet;
+use crate::policy_set::{Policy, PolicySet};
 use crate::verdict::{assemble, Outcome, Subject};
 
 pub struct Evaluator {
@@ -33,7 +33,7 @@ impl Evaluator {
         &self.engine
     }
 
-    /// Evaluate every policy of `set` on `input`.
+    /// Evaluate every policy of `set` on `input`, concurrently on the pool.
     pub fn evaluate(
         &self,
         set: &PolicySet,
@@ -41,30 +41,13 @@ impl Evaluator {
         listing_sha256: &str,
     ) -> Verdict {
         use rayon::prelude::*;
-        let outcomes: Vec<Outcome<'_>> = self.pool.install(|| {
+        let outcomes = self.pool.install(|| {
             set.policies
                 .par_iter()
-                .map(|policy| {
-                    let start = Instant::now();
-                    let result = self.engine.evaluate(&policy.loaded, input);
-                    Outcome {
-                        policy,
-                        result,
-                        micros: u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-                    }
-                })
+                .map(|p| self.outcome(p, input))
                 .collect()
         });
-        assemble(
-            set,
-            outcomes,
-            &Subject {
-                apk_sha256: &input.facts.sha256,
-                listing_sha256,
-                date: &input.context.date,
-                default_deadline: input.context.default_deadline_working_days,
-            },
-        )
+        self.assemble(set, outcomes, input, listing_sha256)
     }
 
     /// Evaluate on the calling thread only (benchmarks, single-threaded use).
@@ -77,16 +60,28 @@ impl Evaluator {
         let outcomes = set
             .policies
             .iter()
-            .map(|policy| {
-                let start = Instant::now();
-                let result = self.engine.evaluate(&policy.loaded, input);
-                Outcome {
-                    policy,
-                    result,
-                    micros: u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-                }
-            })
+            .map(|p| self.outcome(p, input))
             .collect();
+        self.assemble(set, outcomes, input, listing_sha256)
+    }
+
+    fn outcome<'a>(&self, policy: &'a Policy, input: &Arc<EvalInput>) -> Outcome<'a> {
+        let start = Instant::now();
+        let result = self.engine.evaluate(&policy.loaded, input);
+        Outcome {
+            policy,
+            result,
+            micros: u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
+        }
+    }
+
+    fn assemble(
+        &self,
+        set: &PolicySet,
+        outcomes: Vec<Outcome<'_>>,
+        input: &EvalInput,
+        listing_sha256: &str,
+    ) -> Verdict {
         assemble(
             set,
             outcomes,

@@ -8,7 +8,7 @@
 //!
 //! Finding disguised code means looking at every entry's first bytes. Stored
 //! entries cost one positional read; deflated ones inflate a few bytes
-//! ([`Peeker`]). Only an entry that is code is read whole, hashed and, when it
+//! (`Peeker`). Only an entry that is code is read whole, hashed and, when it
 //! holds dex code, added to the [`DexIndex`] as a payload.
 
 use std::collections::{BTreeMap, HashSet};

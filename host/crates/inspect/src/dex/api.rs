@@ -1,53 +1,6 @@
-//! The sensitive framework APIs the policy catalogue asks about, and the
-//! stable keys policies know them by.
-//!
-//! | key | what references it |
-//! |---|---|
-//! | `device-id.imei` | `TelephonyManager.getDeviceId`, `getImei`, `getMeid` |
-//! | `device-id.imsi` | `TelephonyManager.getSubscriberId` |
-//! | `device-id.sim-serial` | `TelephonyManager.getSimSerialNumber` |
-//! | `device-id.phone-number` | `TelephonyManager.getLine1Number` |
-//! | `device-id.serial` | `Build.getSerial`, a read of the `Build.SERIAL` field |
-//! | `device-id.android-id` | `Settings$Secure.getString` in a method that loads the string `"android_id"` |
-//! | `device-id.mac` | `WifiInfo.getMacAddress`, `NetworkInterface.getHardwareAddress`, `BluetoothAdapter.getAddress` |
-//! | `installed-apps` | `PackageManager.getInstalledPackages`, `getInstalledApplications` |
-//! | `clipboard` | `ClipboardManager.getPrimaryClip`, `getText`, `addPrimaryClipChangedListener` |
-//! | `location.updates` | `LocationManager.requestLocationUpdates`, `requestSingleUpdate`, `getLastKnownLocation`, `getCurrentLocation`; `FusedLocationProviderClient.requestLocationUpdates`, `getLastLocation`, `getCurrentLocation` |
-//! | `dynamic-code.class-loader` | constructing `DexClassLoader`, `InMemoryDexClassLoader`, `PathClassLoader`; any `BaseDexClassLoader` method; `DexFile.loadDex` |
-//! | `dynamic-code.native-load` | `System.load`, `Runtime.load` (a path, not a bundled library) |
-//! | `runtime.exec` | `Runtime.exec`, `ProcessBuilder.start` |
-//! | `webview.js-bridge` | `WebView.addJavascriptInterface` |
-//! | `webview.file-access` | `WebSettings.setAllowFileAccessFromFileURLs`, `setAllowUniversalAccessFromFileURLs` |
-//! | `webview.javascript` | `WebSettings.setJavaScriptEnabled` |
-//! | `webview.ssl-proceed` | `SslErrorHandler.proceed` |
-//! | `accessibility` | any `AccessibilityService` method (a subclass's constructor calls one) |
-//! | `accessibility.window-content` | `AccessibilityManager.getInstalledAccessibilityServiceList`, `getEnabledAccessibilityServiceList`; `AccessibilityNodeInfo.performAction`, `findAccessibilityNodeInfosByText`, `findAccessibilityNodeInfosByViewId` |
-//! | `package-installer` | `PackageInstaller.createSession`, any `PackageInstaller$Session` method |
-//! | `sensor.accelerometer` | `SensorManager.registerListener` (the sensor type is a run-time value) |
-//! | `alarm.repeating` | `AlarmManager.setRepeating`, `setInexactRepeating` |
-//! | `alarm.exact` | `AlarmManager.setExact`, `setExactAndAllowWhileIdle`, `setAlarmClock` |
-//! | `service.start-foreground` | `Service.startForeground` |
-//! | `tls.trust-all` | a defined `X509TrustManager` whose `checkServerTrusted` is only `return-void` |
-//! | `tls.hostname-verifier-all` | a defined `HostnameVerifier` whose `verify` only returns `true` |
-//!
-//! `accessibility` is the service alone. The calls that read or drive other
-//! apps' windows have their own key, because the support library and
-//! androidx wrap every one of them in compat classes
-//! (`AccessibilityNodeInfoCompat*`): nearly every app references them, so a
-//! policy must look at the callers. `isEnabled` and the `AccessibilityNodeInfo`
-//! setters, which UI toolkits use to *support* accessibility, are not listed.
-//!
-//! `Settings$Secure.getString` reads any secure setting (the support
-//! library reads `enabled_notification_listeners` with it), so it counts as
-//! reading ANDROID_ID only in a method that also loads `"android_id"`, which
-//! is how `Settings.Secure.ANDROID_ID` compiles; such a reference is listed
-//! only when a caller is found.
-//!
-//! Java compiles `this.startForeground(..)` in `MyService` as a reference to
-//! `MyService.startForeground`, not `Service.startForeground`. Methods that
-//! apps call through their own subclasses therefore also match by name and
-//! exact parameter types on any class (`inherited` below); the reference is
-//! reported as written, e.g. `Lcom/app/MyService;->startForeground`.
+//! The sensitive framework APIs behind the keys listed in the module
+//! documentation of [`crate::dex`], as tables the reader matches against
+//! `method_ids`, `field_ids` and class definitions.
 
 /// One entry of the table.
 pub(crate) struct Api {
@@ -257,7 +210,7 @@ mod tests {
 
     #[test]
     fn keys_are_documented() {
-        let doc = include_str!("api.rs");
+        let doc = include_str!("mod.rs");
         for key in METHODS
             .iter()
             .chain(FIELDS)

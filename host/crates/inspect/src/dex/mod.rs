@@ -10,8 +10,7 @@
 //! What is read, per file: the header, `string_ids`, `type_ids`,
 //! `proto_ids`, `field_ids`, `method_ids` and `class_defs`. Code items are
 //! walked only when the file references a sensitive API or implements a TLS
-//! check, to find the classes whose code makes the call (see [`api`] for
-//! the keys). The container format of dex version 041 (several dex files
+//! check, to find the classes whose code makes the call. The container format of dex version 041 (several dex files
 //! in one, experimental in ART) is not supported beyond its first header.
 //!
 //! Build or adopt: the crates.io dex readers were read before writing this
@@ -27,9 +26,64 @@
 //!   `unwrap`, preallocates from file-supplied counts and keeps the file
 //!   behind a lock.
 //!
-//! The subset needed here is small, so [`reader`] is written to the gimli
+//! The subset needed here is small, so `reader` is written to the gimli
 //! pattern: every read through `get`, every count checked against the bytes
 //! it needs, and a work budget against ids that alias the same data.
+//!
+//! # API keys
+//!
+//! Each [`ApiRef`] names the catalogue key, the method (or field) as the
+//! dex file writes it, and the defined classes whose code calls it. The keys
+//! are stable; policies match on them.
+//!
+//! | key | what references it |
+//! |---|---|
+//! | `device-id.imei` | `TelephonyManager.getDeviceId`, `getImei`, `getMeid` |
+//! | `device-id.imsi` | `TelephonyManager.getSubscriberId` |
+//! | `device-id.sim-serial` | `TelephonyManager.getSimSerialNumber` |
+//! | `device-id.phone-number` | `TelephonyManager.getLine1Number` |
+//! | `device-id.serial` | `Build.getSerial`, a read of the `Build.SERIAL` field |
+//! | `device-id.android-id` | `Settings$Secure.getString` in a method that loads the string `"android_id"` |
+//! | `device-id.mac` | `WifiInfo.getMacAddress`, `NetworkInterface.getHardwareAddress`, `BluetoothAdapter.getAddress` |
+//! | `installed-apps` | `PackageManager.getInstalledPackages`, `getInstalledApplications` |
+//! | `clipboard` | `ClipboardManager.getPrimaryClip`, `getText`, `addPrimaryClipChangedListener` |
+//! | `location.updates` | `LocationManager.requestLocationUpdates`, `requestSingleUpdate`, `getLastKnownLocation`, `getCurrentLocation`; `FusedLocationProviderClient.requestLocationUpdates`, `getLastLocation`, `getCurrentLocation` |
+//! | `dynamic-code.class-loader` | constructing `DexClassLoader`, `InMemoryDexClassLoader`, `PathClassLoader`; any `BaseDexClassLoader` method; `DexFile.loadDex` |
+//! | `dynamic-code.native-load` | `System.load`, `Runtime.load` (a path, not a bundled library) |
+//! | `runtime.exec` | `Runtime.exec`, `ProcessBuilder.start` |
+//! | `webview.js-bridge` | `WebView.addJavascriptInterface` |
+//! | `webview.file-access` | `WebSettings.setAllowFileAccessFromFileURLs`, `setAllowUniversalAccessFromFileURLs` |
+//! | `webview.javascript` | `WebSettings.setJavaScriptEnabled` |
+//! | `webview.ssl-proceed` | `SslErrorHandler.proceed` |
+//! | `accessibility` | any `AccessibilityService` method (a subclass's constructor calls one) |
+//! | `accessibility.window-content` | `AccessibilityManager.getInstalledAccessibilityServiceList`, `getEnabledAccessibilityServiceList`; `AccessibilityNodeInfo.performAction`, `findAccessibilityNodeInfosByText`, `findAccessibilityNodeInfosByViewId` |
+//! | `package-installer` | `PackageInstaller.createSession`, any `PackageInstaller$Session` method |
+//! | `sensor.accelerometer` | `SensorManager.registerListener` (the sensor type is a run-time value) |
+//! | `alarm.repeating` | `AlarmManager.setRepeating`, `setInexactRepeating` |
+//! | `alarm.exact` | `AlarmManager.setExact`, `setExactAndAllowWhileIdle`, `setAlarmClock` |
+//! | `service.start-foreground` | `Service.startForeground` |
+//! | `tls.trust-all` | a defined `X509TrustManager` whose `checkServerTrusted` is only `return-void` |
+//! | `tls.hostname-verifier-all` | a defined `HostnameVerifier` whose `verify` only returns `true` |
+//!
+//! `accessibility` is the service alone. The calls that read or drive other
+//! apps' windows have their own key, because the support library and
+//! androidx wrap every one of them in compat classes
+//! (`AccessibilityNodeInfoCompat*`): nearly every app references them, so a
+//! policy must look at the callers. `isEnabled` and the `AccessibilityNodeInfo`
+//! setters, which UI toolkits use to *support* accessibility, are not listed.
+//!
+//! `Settings$Secure.getString` reads any secure setting (the support
+//! library reads `enabled_notification_listeners` with it), so it counts as
+//! reading ANDROID_ID only in a method that also loads `"android_id"`, which
+//! is how `Settings.Secure.ANDROID_ID` compiles; such a reference is listed
+//! only when a caller is found.
+//!
+//! Java compiles `this.startForeground(..)` in `MyService` as a reference to
+//! `MyService.startForeground`, not `Service.startForeground`. Methods that
+//! apps call through their own subclasses therefore also match by name and
+//! exact parameter types on any class (`WebView.addJavascriptInterface` and
+//! `Service.startForeground`); the reference is reported as written, e.g.
+//! `Lcom/app/MyService;->startForeground`.
 
 mod api;
 mod names;

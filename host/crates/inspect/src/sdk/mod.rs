@@ -20,7 +20,10 @@
 //! # Matching
 //!
 //! All prefixes of a table form one Aho-Corasick automaton, so each class
-//! name is scanned once however many SDKs there are. Defined classes are
+//! name is scanned once however many SDKs there are. The crate has no
+//! anchored overlapping search (nested prefixes such as `com.tencent.` and
+//! `com.tencent.bugly.` must all match), so an overlapping search keeps the
+//! matches that start the name, and the infix ones. Defined classes are
 //! scanned before referenced ones, both in sorted order, so the example class
 //! given as evidence for a prefix is the first defined one, or the first
 //! referenced one when the SDK's code is absent (stripped, or loaded later).

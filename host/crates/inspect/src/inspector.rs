@@ -64,7 +64,9 @@ impl Inspector {
     pub fn inspect_reader(&self, reader: impl Read) -> Result<ApkFacts, InspectError> {
         let mut bytes = Vec::new();
         let limit = self.limits.max_apk_size;
-        reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        reader
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)?;
         if bytes.len() as u64 > limit {
             return Err(InspectError::TooLarge {
                 what: "the APK".into(),
@@ -75,7 +77,10 @@ impl Inspector {
     }
 
     /// The manifest facts alone (what `aapt dump badging` reports).
-    pub fn manifest_only<R: ReadAt + ?Sized>(&self, src: &R) -> Result<ManifestFacts, InspectError> {
+    pub fn manifest_only<R: ReadAt + ?Sized>(
+        &self,
+        src: &R,
+    ) -> Result<ManifestFacts, InspectError> {
         self.check_size(src)?;
         let archive = Archive::parse(src, &self.limits)?;
         let (manifest, _) = self.manifest(src, &archive)?;
@@ -98,7 +103,9 @@ impl Inspector {
         archive: &Archive,
     ) -> Result<(ManifestFacts, Option<ResourceTable>), InspectError> {
         let limits = &self.limits;
-        let entry = archive.entry("AndroidManifest.xml").ok_or(InspectError::NoManifest)?;
+        let entry = archive
+            .entry("AndroidManifest.xml")
+            .ok_or(InspectError::NoManifest)?;
         if entry.uncompressed_size > limits.max_manifest_size {
             return Err(InspectError::TooLarge {
                 what: "AndroidManifest.xml".into(),
@@ -228,8 +235,10 @@ fn anomaly(kind: &str, entry: &str, err: InspectError) -> ZipAnomaly {
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

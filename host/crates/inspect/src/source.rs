@@ -43,7 +43,10 @@ impl ReadAt for std::fs::File {
 }
 
 fn eof() -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, "read past the end of the file")
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "read past the end of the file",
+    )
 }
 
 /// Receives the file's bytes in order during the one sequential pass.
@@ -57,7 +60,10 @@ pub const PASS_CHUNK: usize = 1 << 20;
 
 /// Read the whole file once, front to back, feeding every sink. The
 /// whole-file sha256 and the signature digests share this single read.
-pub fn stream_pass<R: ReadAt + ?Sized>(src: &R, sinks: &mut [&mut dyn ChunkSink]) -> io::Result<()> {
+pub fn stream_pass<R: ReadAt + ?Sized>(
+    src: &R,
+    sinks: &mut [&mut dyn ChunkSink],
+) -> io::Result<()> {
     let len = src.size();
     let mut buf = vec![0u8; PASS_CHUNK];
     let mut offset = 0u64;

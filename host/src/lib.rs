@@ -4,11 +4,16 @@
 //! upload → [`inspect`](shelfgate_inspect) (facts) → [`engine`] +
 //! [`evaluate`] (policies) → [`verdict`] → store / recheck.
 
+pub mod cases;
 pub mod cli;
+pub mod clock;
 pub mod context;
 pub mod engine;
 pub mod evaluate;
 pub mod listing;
 pub mod policy_set;
 pub mod policy_test;
+pub mod populate;
+pub mod recheck;
+pub mod report;
 pub mod verdict;

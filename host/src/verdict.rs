@@ -146,6 +146,22 @@ fn error_kind(err: &EvalError) -> PolicyErrorKind {
     }
 }
 
+/// What one policy returned in `previous`, as it returned it, so a recheck
+/// can carry an unchanged policy's findings into a new [`assemble`] without
+/// running it again. Assembling is idempotent on these: warn mode lowers the
+/// restored decision again, and deadlines already filled stay.
+pub fn findings_of(previous: &Verdict, policy_id: &str) -> Vec<Finding> {
+    previous
+        .findings
+        .iter()
+        .filter(|f| f.policy_id == policy_id)
+        .map(|f| Finding {
+            decision: f.original_decision,
+            ..f.finding.clone()
+        })
+        .collect()
+}
+
 /// The verdict without its timings: what must be byte-identical for the
 /// same inputs.
 pub fn without_timings(v: &Verdict) -> Verdict {

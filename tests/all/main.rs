@@ -7,5 +7,6 @@ mod cli;
 mod contract;
 mod engine;
 mod evaluate;
+mod examples;
 mod pack;
 mod server;

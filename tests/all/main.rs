@@ -3,10 +3,12 @@
 
 mod support;
 
+mod cases;
 mod cli;
 mod contract;
 mod engine;
 mod evaluate;
 mod examples;
 mod pack;
+mod recheck;
 mod server;

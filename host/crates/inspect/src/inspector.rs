@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use shelfgate_contract::types::{ApkFacts, ZipAnomaly};
 
 use crate::arsc::ResourceTable;
-use crate::dex::{self, DexIndex, DexOrigin};
+use crate::dex::DexIndex;
+use crate::hex::hex;
 use crate::manifest::{self, ManifestFacts};
 use crate::sdk::{self, SdkTable};
 use crate::signing::{self, ContentDigests};
@@ -156,20 +157,8 @@ impl Inspector {
         // A dex file that cannot be parsed is a fact about the upload (a
         // packer, a corrupt build), not a reason to refuse inspection.
         let mut index = DexIndex::new();
-        for entry in dex::loaded_dex(&archive, limits) {
-            let added = if entry.uncompressed_size > limits.max_dex_size {
-                Err(InspectError::TooLarge {
-                    what: format!("dex file `{}`", entry.name),
-                    limit: limits.max_dex_size,
-                })
-            } else {
-                archive
-                    .read(src, entry, limits)
-                    .and_then(|bytes| index.add(&entry.name, &bytes, DexOrigin::Loaded, limits))
-            };
-            if let Err(e) = added {
-                anomalies.push(anomaly("malformed-dex", &entry.name, e));
-            }
+        for (name, err) in index.add_loaded(&archive, src, limits) {
+            anomalies.push(anomaly("malformed-dex", &name, err));
         }
         let payloads = native::payloads(&archive, src, limits, &mut index)?;
         let (dex, classes) = index.finish();
@@ -230,15 +219,4 @@ fn anomaly(kind: &str, entry: &str, err: InspectError) -> ZipAnomaly {
         entry: Some(entry.to_string()),
         detail: err.to_string(),
     }
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }

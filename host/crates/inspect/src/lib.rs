@@ -12,7 +12,8 @@
 //!   components with their effective exported state);
 //! - [`dex`]: defined and referenced classes, sensitive API references;
 //! - [`sdk`]: third-party SDKs matched in one pass against a signature table;
-//! - [`native`]: native libraries, packers and hidden code payloads;
+//! - [`native`]: native libraries and hidden code payloads (packers are
+//!   matched with the SDKs);
 //! - [`signing`]: v1/v2/v3/v3.1 verification as Android does it.
 //!
 //! The file is read through [`ReadAt`], so an APK on disk is never loaded
@@ -23,6 +24,7 @@ pub mod arsc;
 pub mod axml;
 pub mod dex;
 mod error;
+mod hex;
 mod inspector;
 mod limits;
 pub mod manifest;

@@ -141,7 +141,7 @@ pub fn payloads<R: ReadAt + ?Sized>(
             path: name.to_owned(),
             kind: kind.to_owned(),
             size: bytes.len() as u64,
-            sha256: dex::hex(&Sha256::digest(&bytes)),
+            sha256: crate::hex::hex(&Sha256::digest(&bytes)),
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -372,7 +372,7 @@ mod tests {
                 ("res/raw/update.bin", "apk"),
             ]
         );
-        let dex_sha = dex::hex(&Sha256::digest(empty_dex()));
+        let dex_sha = crate::hex::hex(&Sha256::digest(empty_dex()));
         assert_eq!(found[1].sha256, dex_sha);
         assert_eq!(found[1].size, 0x70);
         let (facts, _) = index.finish();

@@ -219,7 +219,7 @@ impl DexIndex {
             self.class_count += u64::from(dex.class_count());
             self.files.push(DexFile {
                 name: name.to_owned(),
-                sha256: hex(&Sha256::digest(bytes)),
+                sha256: crate::hex::hex(&Sha256::digest(bytes)),
                 class_count: dex.class_count(),
             });
         }
@@ -705,15 +705,6 @@ fn is_url_byte(b: u8) -> bool {
     b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'\\' | b'`' | b'|' | b'^')
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
 
 #[cfg(test)]
 mod tests {

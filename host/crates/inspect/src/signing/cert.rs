@@ -5,6 +5,7 @@
 //! bytes exactly as they appear in the APK (as apksig's
 //! `GuaranteedEncodedFormX509Certificate` does), never over a re-encoding.
 
+pub(crate) use crate::hex::hex;
 use der::{Decode, Encode, Tagged};
 use sha2::Digest;
 use shelfgate_contract::types::Certificate;
@@ -173,15 +174,6 @@ fn parse_key_usage(ext_value: &[u8]) -> (bool, bool) {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
 
 fn signature_algorithm_name(oid: &str) -> String {
     let name = match oid {

@@ -74,3 +74,8 @@ pub fn utc_date(t: SystemTime) -> String {
         .format("%Y-%m-%d")
         .to_string()
 }
+
+/// RFC 3339 in UTC with milliseconds, as the API and the CLI show times.
+pub fn rfc3339(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

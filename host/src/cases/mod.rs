@@ -30,7 +30,7 @@ use shelfgate_store::{
 
 pub use calendar::Calendar;
 
-use crate::clock::Clock;
+use crate::clock::{rfc3339, Clock};
 
 /// A platform's rules for cases.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -391,4 +391,39 @@ pub fn parse_state(name: &str) -> Option<CaseState> {
     ]
     .into_iter()
     .find(|s| state_name(*s) == name)
+}
+
+/// A case as the CLI and the API show it, with its transitions if asked.
+pub fn case_json(
+    store: &dyn Store,
+    case: &Case,
+    history: bool,
+) -> Result<serde_json::Value, StoreError> {
+    let mut v = serde_json::json!({
+        "id": case.id,
+        "package": case.package,
+        "state": state_name(case.state),
+        "verdict_seq": case.verdict_seq,
+        "rectify_deadline": case.rectify_deadline,
+        "removal_deadline": case.removal_deadline,
+        "opened_at": rfc3339(case.opened_at),
+        "updated_at": rfc3339(case.updated_at),
+    });
+    if history {
+        let transitions: Vec<serde_json::Value> = store
+            .case_transitions(case.id)?
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "from": t.from.map(state_name),
+                    "to": state_name(t.to),
+                    "at": rfc3339(t.at),
+                    "reason": t.reason,
+                    "verdict_seq": t.verdict_seq,
+                })
+            })
+            .collect();
+        v["transitions"] = serde_json::Value::Array(transitions);
+    }
+    Ok(v)
 }

@@ -20,6 +20,7 @@
 //! - **Push model:** outcomes go to a [`RecheckSink`] after their batch is
 //!   committed.
 
+pub mod candidate;
 pub mod diff;
 pub mod plan;
 pub mod sink;
@@ -164,10 +165,12 @@ struct Checked {
     diff: Option<DiffLine>,
 }
 
-/// A batch on its way from the workers to the committer.
+/// A batch on its way from the workers to the committer; the three
+/// vectors are parallel.
 struct Batch {
     apps: Vec<AppRecord>,
-    checked: Vec<Checked>,
+    results: Vec<RecheckResult>,
+    diffs: Vec<Option<DiffLine>>,
 }
 
 pub struct Rechecker {
@@ -337,12 +340,18 @@ impl Rechecker {
             StageClock::add(&stages.read, t);
             let Some(last) = apps.last() else { return };
             cursor = Some(last.package.clone());
-            let checked = self.pool.install(|| {
+            let (results, diffs) = self.pool.install(|| {
                 apps.par_iter()
                     .map(|app| self.check(app, run, set, date, stages))
-                    .collect()
+                    .map(|c| (c.result, c.diff))
+                    .unzip()
             });
-            if tx.send(Ok(Batch { apps, checked })).is_err() {
+            let batch = Batch {
+                apps,
+                results,
+                diffs,
+            };
+            if tx.send(Ok(batch)).is_err() {
                 return;
             }
         }
@@ -364,14 +373,12 @@ impl Rechecker {
             let Some(last) = batch.apps.last() else {
                 continue;
             };
-            let results: Vec<RecheckResult> =
-                batch.checked.iter().map(|c| c.result.clone()).collect();
             let t = Instant::now();
             let previous_cursor = run.cursor.clone();
             *run = self.store.commit_recheck_batch(
                 &run.id,
                 &RecheckBatch {
-                    results: &results,
+                    results: &batch.results,
                     cursor: &last.package,
                     at: self.clock.now(),
                 },
@@ -382,14 +389,14 @@ impl Rechecker {
                 self.apply_cases(run, previous_cursor.as_deref(), &batch)?;
                 StageClock::add(&stages.cases, t);
             }
-            for (app, checked) in batch.apps.iter().zip(&batch.checked) {
+            for ((app, result), diff) in batch.apps.iter().zip(&batch.results).zip(&batch.diffs) {
                 let outcome = AppOutcome {
                     package: &app.package,
                     status: app.status,
-                    previous: checked.result.previous,
-                    outcome: &checked.result.outcome,
-                    change: checked.result.change(),
-                    diff: checked.diff.as_ref(),
+                    previous: result.previous,
+                    outcome: &result.outcome,
+                    change: result.change(),
+                    diff: diff.as_ref(),
                 };
                 if !sink
                     .outcome(&outcome)
@@ -572,8 +579,16 @@ impl Rechecker {
                 _ => None,
             })
             .collect();
-        for (app, checked) in batch.apps.iter().zip(&batch.checked) {
-            let verdict = match &checked.result.outcome {
+        for (app, result) in batch.apps.iter().zip(&batch.results) {
+            let decision = match &result.outcome {
+                RecheckOutcome::Evaluated(v) => v.decision,
+                RecheckOutcome::Skipped => app.verdict.decision,
+                RecheckOutcome::Failed(_) => continue,
+            };
+            if !needs_case_check(decision, result.previous) {
+                continue;
+            }
+            let verdict = match &result.outcome {
                 RecheckOutcome::Evaluated(v) => {
                     let Some(seq) = seqs.get(app.package.as_str()) else {
                         continue;
@@ -586,12 +601,9 @@ impl Rechecker {
                         deadline_working_days: v.deadline_working_days,
                     }
                 }
-                RecheckOutcome::Skipped => VerdictRef::latest(app)?,
-                RecheckOutcome::Failed(_) => continue,
+                _ => VerdictRef::latest(app)?,
             };
-            if needs_case_check(verdict.decision, checked.result.previous) {
-                self.lifecycle.apply(&verdict)?;
-            }
+            self.lifecycle.apply(&verdict)?;
         }
         Ok(())
     }

@@ -114,7 +114,7 @@ impl<'a> Iterator for Children<'a> {
 
 impl<'a> Children<'a> {
     /// The next item, which must exist.
-    pub fn expect(&mut self, what: &'static str) -> Result<Tlv<'a>, BerError> {
+    pub fn required(&mut self, what: &'static str) -> Result<Tlv<'a>, BerError> {
         self.next().unwrap_or(Err(BerError(what)))
     }
 
@@ -246,9 +246,9 @@ mod tests {
         assert_eq!(rest, &[0xff]);
         assert_eq!(seq.tag, SEQUENCE);
         let mut kids = seq.children();
-        let int = kids.expect("int").unwrap();
+        let int = kids.required("int").unwrap();
         assert_eq!(int.content, &[5]);
-        let os = kids.expect("os").unwrap();
+        let os = kids.required("os").unwrap();
         assert_eq!(os.tag, 0x24);
         assert_eq!(os.string_bytes().unwrap(), b"abc");
         assert!(kids.next().is_none());

@@ -333,8 +333,8 @@ fn dsa_p_q_bits(params: &[u8]) -> Result<(usize, usize), String> {
     let bad = |e: ber::BerError| format!("malformed DSA parameters: {e}");
     let seq = ber::read_all(params).map_err(bad)?;
     let mut fields = seq.children();
-    let p = fields.expect("missing p").map_err(bad)?;
-    let q = fields.expect("missing q").map_err(bad)?;
+    let p = fields.required("missing p").map_err(bad)?;
+    let q = fields.required("missing q").map_err(bad)?;
     Ok((uint_bits(p.content), uint_bits(q.content)))
 }
 

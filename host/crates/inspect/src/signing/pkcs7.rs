@@ -56,7 +56,7 @@ pub fn parse(bytes: &[u8]) -> Result<SignedData<'_>, String> {
     expect_tag(&info, ber::SEQUENCE, "ContentInfo")?;
     let mut fields = info.children();
     let content_type = oid(&fields
-        .expect("missing contentType")
+        .required("missing contentType")
         .map_err(err("ContentInfo"))?)?;
     if content_type != OID_SIGNED_DATA {
         return Err(format!(
@@ -64,31 +64,31 @@ pub fn parse(bytes: &[u8]) -> Result<SignedData<'_>, String> {
         ));
     }
     let explicit = fields
-        .expect("missing content")
+        .required("missing content")
         .map_err(err("ContentInfo"))?;
     expect_tag(&explicit, ber::CONTEXT_0, "ContentInfo.content")?;
     let signed = explicit
         .children()
-        .expect("empty content")
+        .required("empty content")
         .map_err(err("ContentInfo.content"))?;
     expect_tag(&signed, ber::SEQUENCE, "SignedData")?;
 
     let mut fields = signed.children();
     let version = fields
-        .expect("missing version")
+        .required("missing version")
         .map_err(err("SignedData"))?;
     expect_tag(&version, ber::INTEGER, "SignedData.version")?;
     let digests = fields
-        .expect("missing digestAlgorithms")
+        .required("missing digestAlgorithms")
         .map_err(err("SignedData"))?;
     expect_tag(&digests, ber::SET, "SignedData.digestAlgorithms")?;
     let encap = fields
-        .expect("missing encapContentInfo")
+        .required("missing encapContentInfo")
         .map_err(err("SignedData"))?;
     expect_tag(&encap, ber::SEQUENCE, "SignedData.encapContentInfo")?;
     let content_type = oid(&encap
         .children()
-        .expect("missing eContentType")
+        .required("missing eContentType")
         .map_err(err("encapContentInfo"))?)?;
 
     let mut certificates = Vec::new();
@@ -99,7 +99,7 @@ pub fn parse(bytes: &[u8]) -> Result<SignedData<'_>, String> {
     }
     fields.optional(ber::CONTEXT_1).map_err(err("SignedData"))?;
     let infos = fields
-        .expect("missing signerInfos")
+        .required("missing signerInfos")
         .map_err(err("SignedData"))?;
     expect_tag(&infos, ber::SET, "SignedData.signerInfos")?;
     let mut signer_infos = Vec::new();
@@ -117,17 +117,17 @@ fn signer_info<'a>(info: &Tlv<'a>) -> Result<SignerInfo<'a>, String> {
     expect_tag(info, ber::SEQUENCE, "SignerInfo")?;
     let mut fields = info.children();
     let version = fields
-        .expect("missing version")
+        .required("missing version")
         .map_err(err("SignerInfo"))?;
     expect_tag(&version, ber::INTEGER, "SignerInfo.version")?;
-    let sid = fields.expect("missing sid").map_err(err("SignerInfo"))?;
+    let sid = fields.required("missing sid").map_err(err("SignerInfo"))?;
     let issuer_and_serial = if sid.tag == ber::SEQUENCE {
         let mut parts = sid.children();
         let issuer = parts
-            .expect("missing issuer")
+            .required("missing issuer")
             .map_err(err("IssuerAndSerialNumber"))?;
         let serial = parts
-            .expect("missing serial")
+            .required("missing serial")
             .map_err(err("IssuerAndSerialNumber"))?;
         expect_tag(&serial, ber::INTEGER, "IssuerAndSerialNumber.serialNumber")?;
         Some((issuer.raw, serial.content))
@@ -136,7 +136,7 @@ fn signer_info<'a>(info: &Tlv<'a>) -> Result<SignerInfo<'a>, String> {
     };
     let digest_algorithm = algorithm(
         &fields
-            .expect("missing digestAlgorithm")
+            .required("missing digestAlgorithm")
             .map_err(err("SignerInfo"))?,
     )?;
     let signed_attrs = fields
@@ -145,12 +145,12 @@ fn signer_info<'a>(info: &Tlv<'a>) -> Result<SignerInfo<'a>, String> {
         .map(|t| t.raw);
     let signature_algorithm = algorithm(
         &fields
-            .expect("missing signatureAlgorithm")
+            .required("missing signatureAlgorithm")
             .map_err(err("SignerInfo"))?,
     )?;
     let signature = octets(
         &fields
-            .expect("missing signature")
+            .required("missing signature")
             .map_err(err("SignerInfo"))?,
     )?;
     Ok(SignerInfo {
@@ -170,9 +170,9 @@ pub fn attributes(signed_attrs: &[u8]) -> Result<Vec<Attribute<'_>>, String> {
         let attr = attr.map_err(err("signed attribute"))?;
         expect_tag(&attr, ber::SEQUENCE, "Attribute")?;
         let mut parts = attr.children();
-        let oid = oid(&parts.expect("missing attrType").map_err(err("Attribute"))?)?;
+        let oid = oid(&parts.required("missing attrType").map_err(err("Attribute"))?)?;
         let set = parts
-            .expect("missing attrValues")
+            .required("missing attrValues")
             .map_err(err("Attribute"))?;
         expect_tag(&set, ber::SET, "Attribute.attrValues")?;
         let values = set
@@ -201,7 +201,7 @@ fn algorithm(tlv: &Tlv<'_>) -> Result<String, String> {
     expect_tag(tlv, ber::SEQUENCE, "AlgorithmIdentifier")?;
     oid(&tlv
         .children()
-        .expect("missing algorithm")
+        .required("missing algorithm")
         .map_err(err("AlgorithmIdentifier"))?)
 }
 

@@ -174,19 +174,36 @@ impl host::HostFacts for State {
         Ok(self.input()?.facts.dex.api_refs.clone())
     }
 
+    /// Inspection lists one entry per (key, method); a policy asking by key
+    /// gets them merged: every method, every caller.
     fn api_ref(
         &mut self,
         _: Resource<FactsHandle>,
         key: String,
     ) -> wasmtime::Result<Option<ApiRef>> {
-        Ok(self
+        let mut merged: Option<ApiRef> = None;
+        for r in self
             .input()?
             .facts
             .dex
             .api_refs
             .iter()
-            .find(|r| r.key == key)
-            .cloned())
+            .filter(|r| r.key == key)
+        {
+            match &mut merged {
+                None => merged = Some(r.clone()),
+                Some(m) => {
+                    m.method.push_str(" | ");
+                    m.method.push_str(&r.method);
+                    m.callers.extend(r.callers.iter().cloned());
+                }
+            }
+        }
+        if let Some(m) = &mut merged {
+            m.callers.sort();
+            m.callers.dedup();
+        }
+        Ok(merged)
     }
 
     fn container(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<ContainerFacts> {

@@ -25,12 +25,19 @@ mod model;
 mod sqlite;
 
 use std::io::Read;
+use std::time::SystemTime;
 
 use shelfgate_contract::types::{ApkFacts, Listing};
 
 pub use codec::{Document, Stored};
 pub use error::{Result, StoreError};
-pub use model::*;
+pub use model::{
+    AppFilter, AppRecord, AppStatus, AuditEntry, AuditRecord, Case, CaseChange, CaseState,
+    CaseTransition, Change, Evaluation, IdempotentResponse, Import, LastGood, NewCase,
+    NewRecheckRun, NewSubmission, PolicySetActivation, PolicySetRecord, RecheckBatch,
+    RecheckCounts, RecheckEntry, RecheckOutcome, RecheckResult, RecheckRun, RecheckStatus,
+    SubmissionRecord, VerdictEntry, VerdictKey, VerdictOrigin,
+};
 pub use sqlite::{SqliteStore, StoreOptions};
 
 pub trait Store: Send + Sync {
@@ -66,12 +73,7 @@ pub trait Store: Send + Sync {
     fn import(&self, apps: &[Import<'_>]) -> Result<()>;
     fn submission(&self, id: &str) -> Result<Option<SubmissionRecord>>;
     fn app(&self, package: &str) -> Result<Option<AppRecord>>;
-    fn set_app_status(
-        &self,
-        package: &str,
-        status: AppStatus,
-        at: std::time::SystemTime,
-    ) -> Result<()>;
+    fn set_app_status(&self, package: &str, status: AppStatus, at: SystemTime) -> Result<()>;
     /// A package's verdicts in order, from just after `after_seq`.
     fn history(
         &self,
@@ -99,7 +101,7 @@ pub trait Store: Send + Sync {
     fn save_idempotent_response(&self, response: &IdempotentResponse)
         -> Result<IdempotentResponse>;
     /// Forgets responses created before `before`; returns how many.
-    fn purge_idempotent_responses(&self, before: std::time::SystemTime) -> Result<u64>;
+    fn purge_idempotent_responses(&self, before: SystemTime) -> Result<u64>;
 
     // --- Policy sets and audit ------------------------------------------------------
 
@@ -138,7 +140,7 @@ pub trait Store: Send + Sync {
         &self,
         run_id: &str,
         status: RecheckStatus,
-        at: std::time::SystemTime,
+        at: SystemTime,
     ) -> Result<RecheckRun>;
     /// Results in package order after `cursor`, optionally of one change.
     fn recheck_results(

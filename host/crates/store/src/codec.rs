@@ -2,10 +2,12 @@
 //! that pays.
 //!
 //! Facts run to tens of kilobytes of JSON made of the same keys and Java
-//! package prefixes over and over; zstd shrinks them several-fold, which
-//! keeps a 320,000-app catalogue in a few GiB instead of tens, and costs
-//! less to decompress than the bytes it saves cost to read. The codec is
-//! recorded per row, so small documents that do not shrink stay plain.
+//! package prefixes over and over. On the facts of the corpus APKs, zstd
+//! shrinks them 4.3-fold, and a synthetic catalogue of facts and listings
+//! takes about 6 KiB per app instead of 13 KiB of JSON. Decompressing is a
+//! small share of reading a document back; decoding the JSON is most of it.
+//! The codec is recorded per row, so documents that do not shrink stay
+//! plain.
 //!
 //! [`to_json`] and [`from_json`] are the only places that know the JSON
 //! form comes from `shelfgate_contract::json`.
@@ -56,8 +58,8 @@ fn corrupt<T: Document>(reason: String) -> StoreError {
 const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
 /// Below this, compression does not pay for its frame header.
 const COMPRESS_FROM_BYTES: usize = 256;
-/// zstd's default level: level 1 saves little time, level 9 little space
-/// (see the crate's measurements in the report of this change).
+/// zstd's default level: on the corpus facts it gives 4.35-fold, level 1
+/// 4.25-fold, and level 6 4.56-fold at a third of the compression speed.
 const LEVEL: i32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

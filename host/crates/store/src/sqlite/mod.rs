@@ -15,6 +15,10 @@
 //! on a lock upgrade. Expensive work (serialising, compressing) happens
 //! before the writer lock is taken.
 //!
+//! Reads go through `read(2)`, not `mmap`: mapped pages count as resident
+//! memory of the process, and a recheck streaming a catalogue of a few GiB
+//! must stay under 1 GiB.
+//!
 //! APK bytes, when kept, are files under `apks/`, written to a temporary
 //! name, fsynced and renamed, so a reader never sees a partial APK.
 

@@ -90,6 +90,12 @@ pub fn to_string_pretty<T: WitType>(value: &T) -> String {
 /// Unknown fields are accepted and ignored (platforms send more than we
 /// read); absent `option` fields become `None`.
 pub fn from_value<T: WitType>(value: &Value) -> Result<T, Problems> {
+    from_owned(value.clone())
+}
+
+/// [`from_value`] for a value the caller no longer needs: it is rewritten
+/// in place into serde's spelling and moved into `T`, with no deep copy.
+pub fn from_owned<T: WitType>(mut value: Value) -> Result<T, Problems> {
     let schema = schema();
     let Some(ty) = schema.named(T::WIT_NAME) else {
         return Err(Problems(vec![Problem {
@@ -98,8 +104,8 @@ pub fn from_value<T: WitType>(value: &Value) -> Result<T, Problems> {
         }]));
     };
     let mut problems = Vec::new();
-    let normalized = schema.import(
-        value,
+    schema.import(
+        &mut value,
         &Type::Id(ty),
         &mut String::from("$"),
         None,
@@ -108,7 +114,7 @@ pub fn from_value<T: WitType>(value: &Value) -> Result<T, Problems> {
     if !problems.is_empty() {
         return Err(Problems(problems));
     }
-    serde_json::from_value(normalized).map_err(|e| {
+    serde_json::from_value(value).map_err(|e| {
         Problems(vec![Problem {
             path: "$".into(),
             message: e.to_string(),
@@ -124,7 +130,7 @@ pub fn from_str<T: WitType>(text: &str) -> Result<T, Problems> {
             message: format!("not valid JSON: {e}"),
         }])
     })?;
-    from_value(&value)
+    from_owned(value)
 }
 
 /// The JSON Schema (draft 2020-12) of a contract type, by WIT name.
@@ -328,17 +334,17 @@ impl Schema {
         }
     }
 
-    /// Check `json` against `ty`, collecting problems, and return the value
-    /// in serde's Rust spelling.
+    /// Check `json` against `ty`, collecting problems, and rewrite it in
+    /// place into serde's Rust spelling (enum cases, keyword field names,
+    /// `{locale: text}` maps as lists).
     fn import(
         &self,
-        json: &Value,
+        json: &mut Value,
         ty: &Type,
         path: &mut String,
         docs: Option<&Docs>,
         problems: &mut Vec<Problem>,
-    ) -> Value {
-        let c = docs.map(constraints).unwrap_or_default();
+    ) {
         let mut problem = |path: &str, message: String| {
             problems.push(Problem {
                 path: path.to_string(),
@@ -353,32 +359,29 @@ impl Schema {
                         format!("expected a boolean, found {}", kind_name(json)),
                     );
                 }
-                json.clone()
             }
-            Type::String | Type::Char => {
-                match json.as_str() {
-                    None => problem(
-                        path,
-                        format!("expected a string, found {}", kind_name(json)),
-                    ),
-                    Some(s) => {
-                        if let Some(want) = &c.constant {
-                            if s != want {
-                                problem(
-                                    path,
-                                    format!("unsupported value `{s}`: expected `{want}`"),
-                                );
-                            }
+            Type::String | Type::Char => match json.as_str() {
+                None => problem(
+                    path,
+                    format!("expected a string, found {}", kind_name(json)),
+                ),
+                Some(s) => {
+                    let Some(docs) = docs.filter(|d| d.contents.is_some()) else {
+                        return;
+                    };
+                    let c = constraints(docs);
+                    if let Some(want) = &c.constant {
+                        if s != want {
+                            problem(path, format!("unsupported value `{s}`: expected `{want}`"));
                         }
-                        if let Some(format) = &c.format {
-                            if let Err(why) = check_format(format, s) {
-                                problem(path, why);
-                            }
+                    }
+                    if let Some(format) = &c.format {
+                        if let Err(why) = check_format(format, s) {
+                            problem(path, why);
                         }
                     }
                 }
-                json.clone()
-            }
+            },
             Type::U8
             | Type::U16
             | Type::U32
@@ -397,7 +400,10 @@ impl Schema {
                     Type::S32 => (i32::MIN.into(), i32::MAX.into()),
                     _ => (i64::MIN.into(), i64::MAX.into()),
                 };
-                let (lo, hi) = match c.range {
+                let range = docs
+                    .filter(|d| d.contents.is_some())
+                    .and_then(|d| constraints(d).range);
+                let (lo, hi) = match range {
                     Some((a, b)) => (lo.max(a.into()), hi.min(b.into())),
                     None => (lo, hi),
                 };
@@ -415,7 +421,6 @@ impl Schema {
                     }
                     Some(_) => {}
                 }
-                json.clone()
             }
             Type::F32 | Type::F64 => {
                 if !json.is_number() {
@@ -424,40 +429,38 @@ impl Schema {
                         format!("expected a number, found {}", kind_name(json)),
                     );
                 }
-                json.clone()
             }
-            Type::ErrorContext => json.clone(),
+            Type::ErrorContext => {}
             Type::Id(id) => self.import_def(json, *id, path, docs, problems),
         }
     }
 
     fn import_def(
         &self,
-        json: &Value,
+        json: &mut Value,
         id: TypeId,
         path: &mut String,
         docs: Option<&Docs>,
         problems: &mut Vec<Problem>,
-    ) -> Value {
+    ) {
         let def = &self.resolve.types[id];
         if self.is_localized_list(&Type::Id(id)) {
-            return match json {
-                Value::Object(map) => Value::Array(
-                    map.iter()
-                        .map(|(k, v)| {
-                            let len = path.len();
-                            path.push_str(&format!(".{k}"));
-                            if !v.is_string() {
-                                problems.push(Problem {
-                                    path: path.clone(),
-                                    message: format!("expected a string, found {}", kind_name(v)),
-                                });
-                            }
-                            path.truncate(len);
-                            serde_json::json!({"locale": k, "value": v})
-                        })
-                        .collect(),
-                ),
+            let list = match &mut *json {
+                Value::Object(map) => {
+                    let mut list = Vec::with_capacity(map.len());
+                    for (k, v) in std::mem::take(map) {
+                        if !v.is_string() {
+                            problems.push(Problem {
+                                path: format!("{path}.{k}"),
+                                message: format!("expected a string, found {}", kind_name(&v)),
+                            });
+                        }
+                        list.push(serde_json::json!({"locale": k, "value": v}));
+                    }
+                    list
+                }
+                // Serde's own spelling (a list of records) is accepted too.
+                Value::Array(items) => std::mem::take(items),
                 other => {
                     problems.push(Problem {
                         path: path.clone(),
@@ -466,9 +469,11 @@ impl Schema {
                             kind_name(other)
                         ),
                     });
-                    Value::Array(Vec::new())
+                    Vec::new()
                 }
             };
+            *json = Value::Array(list);
+            return;
         }
         match &def.kind {
             TypeDefKind::Type(inner) => self.import(json, inner, path, docs, problems),
@@ -478,31 +483,29 @@ impl Schema {
                         path: path.clone(),
                         message: format!("expected an object, found {}", kind_name(json)),
                     });
-                    return Value::Null;
+                    return;
                 };
-                let mut out = Map::new();
                 for field in &record.fields {
                     let key = snake(&field.name);
                     let len = path.len();
                     path.push('.');
                     path.push_str(&key);
-                    let optional = self.is_option(&field.ty);
-                    match map.get(&key) {
-                        None | Some(Value::Null) if optional => {
-                            out.insert(rust_field(&field.name), Value::Null);
+                    let rust = rust_field(&field.name);
+                    if rust != key {
+                        if let Some(v) = map.remove(&key) {
+                            map.insert(rust.clone(), v);
                         }
-                        None => problems.push(Problem {
+                    }
+                    match map.get_mut(&rust) {
+                        None | Some(Value::Null) if self.is_option(&field.ty) => {}
+                        None | Some(Value::Null) => problems.push(Problem {
                             path: path.clone(),
                             message: "missing required field".into(),
                         }),
-                        Some(v) => {
-                            let v = self.import(v, &field.ty, path, Some(&field.docs), problems);
-                            out.insert(rust_field(&field.name), v);
-                        }
+                        Some(v) => self.import(v, &field.ty, path, Some(&field.docs), problems),
                     }
                     path.truncate(len);
                 }
-                Value::Object(out)
             }
             TypeDefKind::Enum(e) => {
                 let Some(s) = json.as_str() else {
@@ -510,10 +513,14 @@ impl Schema {
                         path: path.clone(),
                         message: format!("expected a string, found {}", kind_name(json)),
                     });
-                    return Value::Null;
+                    return;
                 };
-                match e.cases.iter().find(|c| snake(&c.name) == s || c.name == s) {
-                    Some(case) => Value::String(pascal(&case.name)),
+                match e
+                    .cases
+                    .iter()
+                    .find(|c| snake(&c.name) == s || c.name == s || pascal(&c.name) == s)
+                {
+                    Some(case) => *json = Value::String(pascal(&case.name)),
                     None => {
                         let allowed: Vec<String> = e.cases.iter().map(|c| snake(&c.name)).collect();
                         problems.push(Problem {
@@ -523,15 +530,12 @@ impl Schema {
                                 allowed.join(", ")
                             ),
                         });
-                        Value::Null
                     }
                 }
             }
             TypeDefKind::Option(inner) => {
-                if json.is_null() {
-                    Value::Null
-                } else {
-                    self.import(json, inner, path, docs, problems)
+                if !json.is_null() {
+                    self.import(json, inner, path, docs, problems);
                 }
             }
             TypeDefKind::List(inner) => {
@@ -540,24 +544,21 @@ impl Schema {
                         path: path.clone(),
                         message: format!("expected an array, found {}", kind_name(json)),
                     });
-                    return Value::Array(Vec::new());
+                    return;
                 };
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in items.iter_mut().enumerate() {
                     let len = path.len();
-                    path.push_str(&format!("[{i}]"));
-                    out.push(self.import(item, inner, path, docs, problems));
+                    path.push('[');
+                    path.push_str(&i.to_string());
+                    path.push(']');
+                    self.import(item, inner, path, docs, problems);
                     path.truncate(len);
                 }
-                Value::Array(out)
             }
-            other => {
-                problems.push(Problem {
-                    path: path.clone(),
-                    message: format!("type kind {} has no JSON form", other.as_str()),
-                });
-                Value::Null
-            }
+            other => problems.push(Problem {
+                path: path.clone(),
+                message: format!("type kind {} has no JSON form", other.as_str()),
+            }),
         }
     }
 

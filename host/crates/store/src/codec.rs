@@ -43,7 +43,7 @@ pub(crate) fn to_json<T: Document>(value: &T) -> Vec<u8> {
 /// A contract value from its JSON text.
 pub(crate) fn from_json<T: Document>(text: &[u8]) -> Result<T> {
     let value: Value = serde_json::from_slice(text).map_err(|e| corrupt::<T>(e.to_string()))?;
-    json::from_value(&value).map_err(|e| corrupt::<T>(e.to_string()))
+    json::from_owned(value).map_err(|e| corrupt::<T>(e.to_string()))
 }
 
 fn corrupt<T: Document>(reason: String) -> StoreError {

@@ -819,7 +819,9 @@ fn inflate<R: ReadAt + ?Sized>(
     let mut inflater = Decompress::new(false);
     let mut out: Vec<u8> = Vec::with_capacity(declared.min(INFLATE_CHUNK * 16));
     let mut input = vec![0u8; to_usize(entry.compressed_size)?.min(INFLATE_CHUNK)];
-    let mut scratch = vec![0u8; INFLATE_CHUNK];
+    // One byte past the declared size shows a stream that runs over; small
+    // entries (most of an APK) then zero no more than they need.
+    let mut scratch = vec![0u8; declared.saturating_add(1).min(INFLATE_CHUNK)];
     let (mut next_in, end_in) = (entry.data_offset, entry.data_offset + entry.compressed_size);
     let (mut filled, mut used) = (0usize, 0usize);
     loop {

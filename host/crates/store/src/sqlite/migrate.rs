@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_recheck_previous",
         sql: include_str!("../../migrations/0002_recheck_previous.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_app_sdks_package",
+        sql: include_str!("../../migrations/0003_app_sdks_package.sql"),
+    },
 ];
 
 /// Brings the database at `path` up to this build's schema.

@@ -16,7 +16,7 @@ fn migrates_from_empty_and_reopens() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -27,7 +27,7 @@ fn migrates_from_empty_and_reopens() {
     let count: i64 = conn
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(count, 2);
+    assert_eq!(count, 3);
 }
 
 #[test]
@@ -46,7 +46,7 @@ fn refuses_a_newer_database() {
         Err(StoreError::SchemaTooNew {
             found, supported, ..
         }) => {
-            assert_eq!((found, supported), (99, 2))
+            assert_eq!((found, supported), (99, 3))
         }
         other => panic!("expected SchemaTooNew, got {:?}", other.err()),
     }

@@ -30,6 +30,19 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Print the JSON Schema of a contract type (e.g. `listing`).
     Schema(SchemaArgs),
+    /// Re-evaluate the stored catalogue (never the APKs) against the active
+    /// set, or a candidate set in shadow; print the diff.
+    ///
+    /// Exit codes: 0 no app newly rejected or asked to rectify, 10 some
+    /// newly asked to rectify, 20 some newly rejected, 1 error, 2 usage.
+    Recheck(RecheckArgs),
+    /// List rectification cases by state; apply due deadlines with --sweep.
+    Cases(CasesArgs),
+    /// The campaign report: apps tested, asked to rectify, notified, removed.
+    Report(ReportArgs),
+    /// Developer tools.
+    #[command(subcommand)]
+    Dev(DevCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,4 +146,116 @@ pub struct SchemaArgs {
     /// WIT type name: `listing`, `apk-facts`, `verdict`, `evaluation-context`, ...
     #[arg(default_value = "listing")]
     pub r#type: String,
+}
+
+/// The store and its platform configuration.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The data directory (the store of `shelfgate serve`).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Platform configuration (JSON): target-SDK floors, deadlines, settings.
+    #[arg(long, value_name = "CONFIG.json")]
+    pub config: Option<PathBuf>,
+    /// Case rules (JSON): rectify and notice working days, holidays.
+    #[arg(long, value_name = "CASES.json")]
+    pub cases_config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecheckArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// `all`, `listed`, `shelved`, `removed`, `package:NAME`, `sdk:ID` or `category:NAME`.
+    #[arg(long, default_value = "all")]
+    pub scope: String,
+    /// Shadow run against this set: a signed bundle (directory or archive,
+    /// verified with --trusted-keys) or `.wasm` components. Changes nothing stored.
+    #[arg(long, value_name = "BUNDLE_OR_DIR")]
+    pub candidate: Option<PathBuf>,
+    /// Trusted keys file, for a candidate bundle and the stored last good set.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_keys: Option<PathBuf>,
+    /// Re-evaluate every policy for every app.
+    #[arg(long)]
+    pub full: bool,
+    /// Continue an interrupted run from its checkpoint (a shadow run needs
+    /// its --candidate again).
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["scope", "full"])]
+    pub resume: Option<String>,
+    /// Write the diff report here: CSV if the name ends in `.csv`, else JSON lines.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+    /// Apps evaluated at once (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Apps per checkpoint.
+    #[arg(long, default_value_t = 512)]
+    pub batch: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CasesArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Only cases in this state: rectify, notified, removed, closed.
+    #[arg(long)]
+    pub state: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// First move every case that is due: missed deadlines, newer verdicts.
+    #[arg(long)]
+    pub sweep: bool,
+    /// Record that the developer refused to rectify case ID: the app is removed.
+    #[arg(long, value_name = "ID")]
+    pub refuse: Option<i64>,
+    /// Why, with --refuse.
+    #[arg(long, default_value = "refused by the developer")]
+    pub reason: String,
+    /// Include each case's transitions.
+    #[arg(long)]
+    pub history: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The data directory.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Fill a store with a synthetic catalogue drawn from the corpus's distributions.
+    Populate(PopulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PopulateArgs {
+    /// Apps to generate.
+    #[arg(long)]
+    pub apps: u64,
+    /// The data directory to fill.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// APKs whose permission, SDK and target-SDK frequencies seed the draw;
+    /// a built-in table is used when absent.
+    #[arg(long, value_name = "DIR", default_value = "../shared/corpus/apk")]
+    pub corpus: PathBuf,
 }

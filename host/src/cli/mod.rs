@@ -6,9 +6,13 @@
 //! or malformed input, 1 anything else.
 
 mod args;
+mod cases;
 mod check;
+mod dev;
 mod output;
 mod policy;
+mod recheck;
+mod report;
 
 use std::process::ExitCode;
 
@@ -77,6 +81,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Check(a) => check::check(a),
         Command::Inspect(a) => check::inspect_cmd(a),
         Command::Policy(p) => policy::run(p),
+        Command::Recheck(a) => recheck::recheck(a),
+        Command::Cases(a) => cases::cases(a),
+        Command::Report(a) => report::report(a),
+        Command::Dev(d) => dev::run(d),
         Command::Schema(s) => {
             let schema = shelfgate_contract::json::json_schema(
                 &s.r#type,

@@ -355,3 +355,119 @@ fn incremental_skips_unchanged_apps_and_reruns_only_the_changed_policy() {
         .iter()
         .all(|a| a.verdict.policy_set_digest == changed.digest));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_runs_a_recheck_and_lists_its_results_and_cases() {
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use serde_json::Value;
+    use shelfgate::server::{app, AdminToken, AppState, HttpConfig};
+    use shelfgate::service::{Service, ServiceConfig};
+    use tower::ServiceExt as _;
+
+    let (dir, store) = catalogue(APPS);
+    drop(store);
+    let mut config = ServiceConfig::new(dir.path());
+    config.engine = shelfgate::engine::EngineConfig {
+        limits: crate::support::test_limits(),
+        cache_dir: Some(crate::support::repo().join("target/test-compile-cache")),
+        max_instances: 64,
+    };
+    let service = tokio::task::spawn_blocking(move || Service::open(config))
+        .await
+        .unwrap()
+        .unwrap();
+    let state = AppState::new(
+        Arc::new(service),
+        HttpConfig {
+            admin_token: Some(AdminToken::new("secret")),
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
+    let call = |req: Request<Body>| {
+        let router = app(state.clone());
+        async move {
+            let response = router.oneshot(req).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let post = |auth: bool| {
+        let mut req =
+            Request::post("/v1/rechecks").header(header::CONTENT_TYPE, "application/json");
+        if auth {
+            req = req.header(header::AUTHORIZATION, "Bearer secret");
+        }
+        req.body(Body::from(r#"{"scope": "all"}"#)).unwrap()
+    };
+
+    let (status, _) = call(post(false)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "starting a recheck is an admin call"
+    );
+    let (status, run) = call(post(true)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+    let id = run["id"].as_str().unwrap().to_owned();
+    assert_eq!(run["progress"]["total"], APPS);
+
+    let mut done = Value::Null;
+    for _ in 0..600 {
+        let (_, view) = call(
+            Request::get(format!("/v1/rechecks/{id}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        if view["status"] == "done" {
+            done = view;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(done["progress"]["done"], APPS, "{done}");
+    assert!(done["newly_rejected"].as_u64().unwrap() > 0);
+
+    let (status, page) = call(
+        Request::get(format!(
+            "/v1/rechecks/{id}/results?change=newly_rejected&limit=5"
+        ))
+        .body(Body::empty())
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let first = &page["results"][0];
+    assert_eq!(first["change"], "newly_rejected");
+    assert!(first["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["decision"] == "reject"));
+
+    let (status, cases) = call(
+        Request::get("/v1/cases?state=rectify&history=true")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let cases = cases["cases"].as_array().unwrap();
+    assert!(!cases.is_empty());
+    assert_eq!(cases[0]["transitions"][0]["to"], "rectify");
+    let (status, _) = call(
+        Request::get("/v1/cases?state=lost")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

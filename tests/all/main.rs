@@ -11,4 +11,3 @@ mod evaluate;
 mod examples;
 mod pack;
 mod recheck;
-mod server;

@@ -1,0 +1,242 @@
+//! The HTTP API: only HTTP. Everything it serves comes from the
+//! [`Service`] (uploads, verdicts, the store) and the policy
+//! [`Activator`](crate::feed::Activator).
+//!
+//! Layers, outermost first: a request id (accepted from `x-request-id` or
+//! made up) set on the logging span, on every problem document and on the
+//! response; panic recovery into a 500 problem; then per route group, for
+//! uploads only, a body limit and a concurrency limit shared by every
+//! upload route with load shedding, so that beyond the limit a request is
+//! answered 503 with `Retry-After` at once instead of queueing without
+//! bound.
+
+pub mod error;
+mod extract;
+pub mod jobs;
+mod openapi;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq as _;
+use tokio::sync::Semaphore;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::{BoxError, ServiceBuilder};
+use tower_http::catch_panic::CatchPanicLayer;
+use tracing::{info, info_span, Instrument as _};
+
+pub use error::ApiError;
+use jobs::{CallbackPolicy, Jobs};
+
+use crate::service::Service;
+
+/// The admin bearer token, kept only as its sha256.
+#[derive(Clone)]
+pub struct AdminToken([u8; 32]);
+
+impl AdminToken {
+    pub fn new(token: &str) -> AdminToken {
+        AdminToken(Sha256::digest(token.trim().as_bytes()).into())
+    }
+
+    /// Constant time: comparing fixed-size digests leaks neither the
+    /// token's length nor the position of the first difference.
+    pub fn matches(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        digest.ct_eq(&self.0).into()
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(..)")
+    }
+}
+
+/// What the HTTP layer adds to the service.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// `None` disables the admin API (every admin call answers 403).
+    pub admin_token: Option<AdminToken>,
+    /// Uploads received, inspected or evaluated at once; more are shed.
+    pub max_in_flight: usize,
+    /// APKs larger than this are checked asynchronously (202 + a job).
+    pub async_above: Option<u64>,
+    /// Asynchronous jobs pending at once; more are shed.
+    pub max_jobs: usize,
+    pub callbacks: CallbackPolicy,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            admin_token: None,
+            max_in_flight: 64,
+            async_above: Some(64 << 20),
+            max_jobs: 256,
+            callbacks: CallbackPolicy::default(),
+        }
+    }
+}
+
+/// The state every handler gets: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service: Arc<Service>,
+    http: HttpConfig,
+    jobs: Arc<Jobs>,
+    uploads: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(service: Arc<Service>, http: HttpConfig) -> anyhow::Result<AppState> {
+        let jobs = Arc::new(Jobs::new(
+            http.max_jobs,
+            http.callbacks.clone(),
+            service.metrics().clone(),
+        )?);
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                uploads: Arc::new(Semaphore::new(http.max_in_flight.max(1))),
+                service,
+                http,
+                jobs,
+            }),
+        })
+    }
+
+    pub fn service(&self) -> &Arc<Service> {
+        &self.inner.service
+    }
+
+    pub fn http(&self) -> &HttpConfig {
+        &self.inner.http
+    }
+
+    pub fn jobs(&self) -> &Arc<Jobs> {
+        &self.inner.jobs
+    }
+}
+
+/// The whole API.
+pub fn app(state: AppState) -> Router {
+    let service = state.service();
+    let metrics = service.metrics().clone();
+    // The multipart body: the APK, the listing and a few small fields.
+    let upload_limit = service
+        .config()
+        .max_apk_bytes
+        .saturating_add(crate::listing::MAX_LISTING_BYTES as u64)
+        .saturating_add(64 << 10);
+    let uploads = Router::new()
+        .merge(routes::checks::router())
+        .merge(routes::submissions::upload_router())
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(move |err: BoxError| {
+                    let metrics = metrics.clone();
+                    async move { shed(err, &metrics) }
+                }))
+                .load_shed()
+                .layer(GlobalConcurrencyLimitLayer::with_semaphore(
+                    state.inner.uploads.clone(),
+                )),
+        )
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(upload_limit).unwrap_or(usize::MAX),
+        ));
+    let bundle_limit = service.config().bundle_limits.max_bundle_bytes;
+    let policies = routes::policies::router().layer(DefaultBodyLimit::max(
+        usize::try_from(bundle_limit).unwrap_or(usize::MAX),
+    ));
+    Router::new()
+        .merge(uploads)
+        .merge(policies)
+        .merge(routes::submissions::router())
+        .merge(routes::apps::router())
+        .merge(routes::rechecks::router())
+        .merge(routes::cases::router())
+        .merge(routes::jobs::router())
+        .merge(routes::ops::router())
+        .fallback(|| async { ApiError::NotFound("this resource".into()) })
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                ApiError::Internal("a handler panicked".into()).into_response()
+            },
+        ))
+        .layer(middleware::from_fn(request_scope))
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` completes; requests
+/// in flight then finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn shed(err: BoxError, metrics: &crate::metrics::Metrics) -> ApiError {
+    if err.is::<tower::load_shed::error::Overloaded>() {
+        metrics.shed("in_flight_limit");
+        ApiError::Overloaded {
+            reason: "too many uploads in flight",
+        }
+    } else {
+        ApiError::Internal(format!("middleware: {err}"))
+    }
+}
+
+/// Gives the request an id, a span, and a log line when it completes.
+async fn request_scope(request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_request_id(v))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
+    let start = Instant::now();
+    let mut response = error::with_request_id(id.clone(), next.run(request))
+        .instrument(span.clone())
+        .await;
+    span.in_scope(|| {
+        info!(
+            status = response.status().as_u16(),
+            micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "request done"
+        )
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// A client-chosen request id is used only if it is short and plain.
+fn is_request_id(v: &str) -> bool {
+    (1..=64).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// How long a client should wait before polling a pending job again.
+pub(crate) const POLL_AFTER: Duration = Duration::from_secs(1);

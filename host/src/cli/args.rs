@@ -1,6 +1,8 @@
 //! Every command and flag, in one place.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -30,6 +32,11 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Print the JSON Schema of a contract type (e.g. `listing`).
     Schema(SchemaArgs),
+    /// Run the HTTP service: checks, submissions, hot-loaded signed policies.
+    ///
+    /// With no flags it listens on 127.0.0.1:8080, serves the built-in
+    /// policy pack and keeps its store under ./shelfgate-data.
+    Serve(ServeArgs),
     /// Re-evaluate the stored catalogue (never the APKs) against the active
     /// set, or a candidate set in shadow; print the diff.
     ///
@@ -106,6 +113,12 @@ pub enum PolicyCommand {
     Test(TestArgs),
     /// Measure p50/p99 per policy and for the whole set.
     Bench(BenchArgs),
+    /// Make an Ed25519 key pair for signing policy bundles.
+    Keygen(KeygenArgs),
+    /// Assemble an unsigned bundle directory: modules, fixtures, manifest.
+    Bundle(BundleArgs),
+    /// Sign a bundle directory: the archive a feed serves, or a signed directory.
+    Sign(SignArgs),
 }
 
 #[derive(Debug, Args)]
@@ -258,4 +271,128 @@ pub struct PopulateArgs {
     /// a built-in table is used when absent.
     #[arg(long, value_name = "DIR", default_value = "../shared/corpus/apk")]
     pub corpus: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Data directory: the store, uploads in progress, the compile cache.
+    #[arg(long, value_name = "DIR", default_value = "shelfgate-data")]
+    pub data: PathBuf,
+    /// A trusted-keys file (`shelfgate policy keygen` writes one); repeatable.
+    /// Without one, only the built-in pack can serve.
+    #[arg(long = "trusted-key", value_name = "FILE")]
+    pub trusted_keys: Vec<PathBuf>,
+    /// File holding the admin bearer token (else the SHELFGATE_ADMIN_TOKEN
+    /// environment variable; without either the admin API is disabled).
+    #[arg(long, value_name = "FILE")]
+    pub admin_token_file: Option<PathBuf>,
+    /// A signed bundle directory to load and watch; a changed file means a reload.
+    #[arg(long, value_name = "DIR")]
+    pub policy_dir: Option<PathBuf>,
+    /// A regulator feed: an HTTPS URL serving a bundle archive, polled with ETags.
+    #[arg(long, value_name = "URL")]
+    pub feed_url: Option<String>,
+    /// How often the feed is polled while it answers.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub feed_interval: Duration,
+    /// Platform configuration (JSON): target-SDK floors, deadlines, settings.
+    #[arg(long, value_name = "CONFIG.json")]
+    pub config: Option<PathBuf>,
+    /// SDK signature table to add to the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub sdk_table: Vec<PathBuf>,
+    /// Largest APK accepted (bytes); larger uploads get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = 512 << 20)]
+    pub max_apk_bytes: u64,
+    /// Uploads in flight at once; beyond it requests get 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_in_flight: usize,
+    /// APKs larger than this are checked asynchronously (202 and a job); 0 never.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub async_above: u64,
+    /// Keep uploaded APK bytes in the store (recheck needs only the facts).
+    #[arg(long)]
+    pub keep_apks: bool,
+    /// Only send verdict callbacks to URLs starting with PREFIX; repeatable.
+    #[arg(long = "callback-allow", value_name = "PREFIX")]
+    pub callback_allow: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write the signing key (secret; created with mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Where to write the trusted-keys file platforms install (public).
+    #[arg(long, value_name = "FILE")]
+    pub trusted: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// Directory to write the unsigned bundle into (must be empty or absent).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Directory of `ID.wasm` policy components; the file stem is the policy id.
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "builtin",
+        conflicts_with = "builtin"
+    )]
+    pub modules: Option<PathBuf>,
+    /// Bundle the built-in pack (or `--only` some of its modules).
+    #[arg(long)]
+    pub builtin: bool,
+    /// With --builtin: only these modules; repeatable.
+    #[arg(long, value_name = "ID", requires = "builtin")]
+    pub only: Vec<String>,
+    /// Directory of `NAME.json` fixtures the bundle must pass before activation.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Also turn the `shelfgate policy test` cases in DIR into fixtures
+    /// (cases that expect policy errors are left out); repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures_from_cases: Vec<PathBuf>,
+    /// The bundle's name, stable across revisions (e.g. `cn-miit-2025`).
+    #[arg(long)]
+    pub id: String,
+    /// Must grow with every publication of the same id.
+    #[arg(long)]
+    pub revision: u64,
+    /// Start of validity, RFC 3339 (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub not_before: Option<String>,
+    /// Validity from `not_before`.
+    #[arg(long, value_name = "DURATION", default_value = "90days", value_parser = humantime::parse_duration)]
+    pub valid_for: Duration,
+    /// Enforcement mode of every module: enforce, warn, shadow.
+    #[arg(long, default_value = "enforce")]
+    pub mode: String,
+    /// Failure mode of every module: fail_closed, fail_reject, fail_open.
+    #[arg(long, default_value = "fail_closed")]
+    pub failure_mode: String,
+    /// Per-module override, `ID=MODE` or `ID=MODE:FAILURE`; repeatable.
+    #[arg(long = "module", value_name = "ID=MODE[:FAILURE]")]
+    pub module_modes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The bundle directory (`shelfgate policy bundle` output).
+    pub dir: PathBuf,
+    /// The signing key file.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Write the archive (one JSON document, what a feed serves and
+    /// `PUT /v1/policies` takes).
+    #[arg(long, value_name = "FILE", required_unless_present = "out_dir")]
+    pub out: Option<PathBuf>,
+    /// Write the signed directory form (for --policy-dir) into DIR, which
+    /// must be empty or absent.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }

@@ -6,11 +6,13 @@
 //! or malformed input, 1 anything else.
 
 mod args;
+mod bundle;
 mod cases;
 mod check;
 mod dev;
 mod output;
 mod policy;
+mod serve;
 mod recheck;
 mod report;
 
@@ -81,6 +83,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Check(a) => check::check(a),
         Command::Inspect(a) => check::inspect_cmd(a),
         Command::Policy(p) => policy::run(p),
+        Command::Serve(a) => serve::serve(a),
         Command::Recheck(a) => recheck::recheck(a),
         Command::Cases(a) => cases::cases(a),
         Command::Report(a) => report::report(a),

@@ -21,6 +21,9 @@ pub fn run(cmd: PolicyCommand) -> Result<u8> {
         PolicyCommand::List(a) => list(a),
         PolicyCommand::Test(a) => test(a),
         PolicyCommand::Bench(a) => bench(a),
+        PolicyCommand::Keygen(a) => super::bundle::keygen(a),
+        PolicyCommand::Bundle(a) => super::bundle::bundle(a),
+        PolicyCommand::Sign(a) => super::bundle::sign(a),
     }
 }
 

@@ -11,3 +11,4 @@ mod evaluate;
 mod examples;
 mod pack;
 mod recheck;
+mod server;

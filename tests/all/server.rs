@@ -1,0 +1,1190 @@
+//! The HTTP service over real HTTP on loopback: uploads, errors, admin,
+//! hot swaps under load, refused bundles, restarts and the regulator feed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use shelfgate::context::PlatformConfig;
+use shelfgate::engine::EngineConfig;
+use shelfgate::feed::poll::FeedSource;
+use shelfgate::server::{self, AdminToken, AppState, HttpConfig};
+use shelfgate::service::{Service, ServiceConfig};
+use shelfgate_bundle::{
+    BuildOptions, Bundle, Limits as BundleLimits, ModuleSettings, SigningKey, TrustedKeys,
+};
+use shelfgate_contract::json as cjson;
+use shelfgate_contract::types::{EnforcementMode, FailureMode, Verdict};
+use tokio::io::AsyncWriteExt as _;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::support::{fixture, repo, test_limits};
+
+const ADMIN: &str = "s3cret-admin-token";
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/apk"
+    ));
+    if dir.is_dir() {
+        Some(dir.to_path_buf())
+    } else {
+        eprintln!("SKIPPED: ../shared not found");
+        None
+    }
+}
+
+/// A small corpus APK that inspects cleanly.
+fn small_apk() -> Option<Vec<u8>> {
+    let path = corpus()?.join("fdroid-urzip.apk");
+    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+fn listing() -> String {
+    fixture("listing-example.json")
+}
+
+fn config(data: &Path) -> ServiceConfig {
+    let mut config = ServiceConfig::new(data);
+    config.engine = EngineConfig {
+        limits: test_limits(),
+        cache_dir: Some(repo().join("target/test-compile-cache")),
+        max_instances: 64,
+    };
+    config.eval_threads = 2;
+    config.inspect_workers = 2;
+    config.watch_interval = Duration::from_millis(100);
+    config
+}
+
+fn http() -> HttpConfig {
+    HttpConfig {
+        admin_token: Some(AdminToken::new(ADMIN)),
+        ..HttpConfig::default()
+    }
+}
+
+struct Server {
+    base: String,
+    service: Arc<Service>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+    background: (watch::Sender<bool>, Vec<JoinHandle<()>>),
+}
+
+impl Server {
+    async fn start(config: ServiceConfig, http: HttpConfig) -> Server {
+        let service = tokio::task::spawn_blocking(move || Service::open(config))
+            .await
+            .unwrap()
+            .expect("service opens");
+        let service = Arc::new(service);
+        let (bg_stop, bg_rx) = watch::channel(false);
+        let tasks = service.start_background(bg_rx);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = AppState::new(service.clone(), http).unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::serve(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Server {
+            base: format!("http://{addr}"),
+            service,
+            stop: Some(stop),
+            task,
+            background: (bg_stop, tasks),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.task.await;
+        let _ = self.background.0.send(true);
+        for t in self.background.1 {
+            let _ = t.await;
+        }
+    }
+
+    async fn active_set(&self, client: &reqwest::Client) -> Value {
+        client
+            .get(self.url("/v1/policies"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+fn form(apk: &[u8], listing: &str) -> Form {
+    Form::new()
+        .part("apk", Part::bytes(apk.to_vec()).file_name("app.apk"))
+        .part(
+            "listing",
+            Part::text(listing.to_owned())
+                .mime_str("application/json")
+                .unwrap(),
+        )
+}
+
+/// Asserts a problem document and returns it.
+async fn problem(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(body["instance"], request_id.as_str());
+    for field in ["type", "title", "detail"] {
+        assert!(body[field].is_string(), "no `{field}` in {body}");
+    }
+    body
+}
+
+// --- Bundles ---------------------------------------------------------------
+
+fn key() -> SigningKey {
+    shelfgate_bundle::keygen().unwrap().0
+}
+
+fn trusted(key: &SigningKey) -> TrustedKeys {
+    TrustedKeys::new([key.verifying_key()])
+}
+
+struct BundleSpec {
+    id: &'static str,
+    revision: u64,
+    mode: EnforcementMode,
+    not_before: SystemTime,
+    expires_at: SystemTime,
+    modules: BTreeMap<String, Vec<u8>>,
+    fixtures: BTreeMap<String, Vec<u8>>,
+}
+
+impl BundleSpec {
+    fn new(revision: u64, mode: EnforcementMode) -> BundleSpec {
+        let now = SystemTime::now();
+        BundleSpec {
+            id: "test-pack",
+            revision,
+            mode,
+            not_before: now - Duration::from_secs(3600),
+            expires_at: now + Duration::from_secs(86_400),
+            modules: shelfgate_policy_artifacts::PACK
+                .iter()
+                .map(|a| (a.name.to_owned(), a.bytes.to_vec()))
+                .collect(),
+            fixtures: BTreeMap::new(),
+        }
+    }
+
+    fn sign(&self, key: &SigningKey) -> Vec<u8> {
+        let options = BuildOptions {
+            id: self.id.into(),
+            revision: self.revision,
+            not_before: self.not_before,
+            expires_at: self.expires_at,
+            defaults: ModuleSettings {
+                version: "1".into(),
+                mode: self.mode,
+                failure: FailureMode::FailClosed,
+            },
+            modules: BTreeMap::new(),
+        };
+        let bundle = Bundle::new(
+            &options,
+            self.modules.clone(),
+            self.fixtures.clone(),
+            &BundleLimits::default(),
+        )
+        .unwrap();
+        shelfgate_bundle::sign(bundle, key)
+            .unwrap()
+            .to_archive()
+            .unwrap()
+    }
+}
+
+/// The pack's clean base input as a fixture wanting `decision` and `rules`.
+fn base_fixture(decision: &str, rules: &[&str]) -> Vec<u8> {
+    let base: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("policies/pack/_base.json")).unwrap(),
+    )
+    .unwrap();
+    serde_json::to_vec(&json!({
+        "note": "the pack's clean base input",
+        "facts": base["facts"],
+        "listing": base["listing"],
+        "context": base["context"],
+        "want": {"decision": decision, "rules": rules},
+    }))
+    .unwrap()
+}
+
+/// What the built-in pack says about the clean base: a fixture that passes.
+fn passing_fixture() -> Vec<u8> {
+    let text = std::fs::read_to_string(repo().join("policies/pack/_base.json")).unwrap();
+    let input = shelfgate::policy_test::input_from_base(&text).unwrap();
+    let set = shelfgate::policy_set::PolicySet::builtin(&crate::support::engine()).unwrap();
+    let verdict = crate::support::evaluator().evaluate(&set, &input, "fixture");
+    let rules: Vec<&str> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.counted)
+        .map(|f| f.finding.rule_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let decision = cjson::to_value(&verdict.decision);
+    base_fixture(decision.as_str().unwrap(), &rules)
+}
+
+async fn put_bundle(
+    client: &reqwest::Client,
+    server: &Server,
+    archive: Vec<u8>,
+) -> reqwest::Response {
+    client
+        .put(server.url("/v1/policies"))
+        .bearer_auth(ADMIN)
+        .body(archive)
+        .send()
+        .await
+        .unwrap()
+}
+
+// --- Tests ---------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn upload_gives_the_verdict_the_cli_prints() {
+    let Some(apk) = small_apk() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(config(data.path()), http()).await;
+    let client = reqwest::Client::new();
+
+    let response = client
+        .post(server.url("/v1/checks"))
+        .multipart(form(&apk, &listing()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.headers()["shelfgate-cache"], "miss");
+    let decision = response.headers()["shelfgate-decision"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = response.text().await.unwrap();
+    let verdict: Verdict = cjson::from_str(&body).unwrap();
+    // Byte for byte what `shelfgate check --format json` prints.
+    assert_eq!(body, cjson::to_string_pretty(&verdict));
+    assert_eq!(cjson::to_value(&verdict.decision), decision.as_str());
+
+    // The same verdict as the library gives directly, timings aside.
+    let facts = shelfgate_inspect::Inspector::default()
+        .inspect_bytes(&apk)
+        .unwrap();
+    let parsed: shelfgate_contract::types::Listing = cjson::from_str(&listing()).unwrap();
+    let set = shelfgate::policy_set::PolicySet::builtin(&crate::support::engine()).unwrap();
+    let context = PlatformConfig::default().context(&parsed, &verdict.evaluated_on, None);
+    let input = Arc::new(shelfgate::engine::EvalInput {
+        facts: Arc::new(facts),
+        listing: Arc::new(parsed),
+        context,
+    });
+    let direct = crate::support::evaluator().evaluate(&set, &input, &verdict.listing_sha256);
+    assert_eq!(
+        shelfgate::verdict::without_timings(&direct),
+        shelfgate::verdict::without_timings(&verdict)
+    );
+    assert_eq!(
+        verdict.policy_set_id,
+        server.service.policies().current().id
+    );
+
+    // Nothing stored but the audit log.
+    let app = client
+        .get(server.url(&format!("/v1/apps/{}", input.facts.package)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.status(), StatusCode::NOT_FOUND);
+
+    // Operations endpoints.
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("shelfgate_checks_total{decision="),
+        "{metrics}"
+    );
+    assert!(metrics.contains("shelfgate_stage_duration_seconds_bucket{stage=\"inspect\""));
+    assert!(metrics.contains("shelfgate_policy_duration_seconds_bucket{policy="));
+    let doc: Value = client
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/v1/checks"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["Verdict"]["properties"]["decision"].is_object());
+    assert_eq!(
+        client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        client
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    drop(client);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn submissions_are_stored_cached_and_idempotent() {
+    let Some(apk) = small_apk() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(config(data.path()), http()).await;
+    let client = reqwest::Client::new();
+
+    let first = client
+        .post(server.url("/v1/submissions"))
+        .multipart(form(&apk, &listing()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["cached"], false);
+    assert_eq!(
+        location,
+        format!("/v1/submissions/{}", first["id"].as_str().unwrap())
+    );
+    let package = first["package"].as_str().unwrap().to_owned();
+
+    let stored: Value = client
+        .get(server.url(&format!("{location}?include=facts,listing")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["verdict"], first["verdict"]);
+    assert_eq!(stored["facts"]["package"], package.as_str());
+    assert_eq!(stored["listing"]["schema"], "shelfgate.listing/1");
+
+    // Identical inputs under the same set: answered from the stored verdict.
+    let second: Value = client
+        .post(server.url("/v1/submissions"))
+        .multipart(form(&apk, &listing()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["cached"], true);
+    assert_eq!(second["verdict"], first["verdict"]);
+    let app: Value = client
+        .get(server.url(&format!("/v1/apps/{package}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app["history"].as_array().unwrap().len(), 2);
+    assert_eq!(app["submission_id"], second["id"]);
+    let page: Value = client
+        .get(server.url(&format!("/v1/apps/{package}?limit=1")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["history"].as_array().unwrap().len(), 1);
+    assert!(page["next_after"].is_i64());
+
+    // A retried request with the same key gets the first response again.
+    let send = |key: &'static str, listing: String| {
+        client
+            .post(server.url("/v1/submissions"))
+            .header("idempotency-key", key)
+            .multipart(form(&apk, &listing))
+            .send()
+    };
+    let a = send("retry-1", listing()).await.unwrap();
+    assert_eq!(a.status(), StatusCode::CREATED);
+    let a_body = a.bytes().await.unwrap();
+    let b = send("retry-1", listing()).await.unwrap();
+    assert_eq!(b.status(), StatusCode::CREATED);
+    assert_eq!(b.headers()["idempotent-replayed"], "true");
+    assert_eq!(b.bytes().await.unwrap(), a_body);
+    // The same key with another listing is refused.
+    let mut other: Value = serde_json::from_str(&listing()).unwrap();
+    other["app"]["description"] = json!("another description");
+    let c = send("retry-1", other.to_string()).await.unwrap();
+    problem(
+        c,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+    )
+    .await;
+    let app: Value = client
+        .get(server.url(&format!("/v1/apps/{package}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        app["history"].as_array().unwrap().len(),
+        3,
+        "the replay recorded nothing"
+    );
+    drop(client);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn errors_are_problem_documents() {
+    let Some(apk) = small_apk() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.max_apk_bytes = 4096;
+    let server = Server::start(cfg, http()).await;
+    let client = reqwest::Client::new();
+    let post = |form: Form| client.post(server.url("/v1/checks")).multipart(form).send();
+
+    // 413: the APK is over the limit.
+    let r = post(form(&apk, &listing())).await.unwrap();
+    let body = problem(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    assert!(body["detail"].as_str().unwrap().contains("4096"));
+
+    // 422: every problem of the listing, with its path.
+    let mut bad: Value = serde_json::from_str(&listing()).unwrap();
+    bad["app"]["version_code"] = json!("five");
+    bad["submission"]["type"] = json!("sideload");
+    bad.as_object_mut().unwrap().remove("developer");
+    let r = post(form(b"PK\x05\x06", &bad.to_string())).await.unwrap();
+    let body = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_listing").await;
+    let paths: BTreeSet<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    for path in ["$.app.version_code", "$.submission.type", "$.developer"] {
+        assert!(paths.contains(path), "{path} missing from {paths:?}");
+    }
+
+    // 400: not an APK, and a body without a listing.
+    let r = post(form(b"this is not a zip file", &listing()))
+        .await
+        .unwrap();
+    problem(r, StatusCode::BAD_REQUEST, "malformed_apk").await;
+    let r = post(Form::new().part("apk", Part::bytes(b"PK".to_vec())))
+        .await
+        .unwrap();
+    problem(r, StatusCode::BAD_REQUEST, "missing_field").await;
+    let r = client
+        .post(server.url("/v1/checks"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::BAD_REQUEST, "invalid_multipart").await;
+
+    // 404.
+    let r = client
+        .get(server.url("/v1/submissions/nope"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::NOT_FOUND, "resource_not_found").await;
+
+    // 401 without a token, 403 with the wrong one; the set is unchanged.
+    let before = server.active_set(&client).await["id"].clone();
+    let r = client
+        .put(server.url("/v1/policies"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let r = client
+        .put(server.url("/v1/policies"))
+        .bearer_auth("s3cret-admin-tokeN")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    // A malformed bundle from the admin is a 422, not a crash.
+    let r = client
+        .put(server.url("/v1/policies"))
+        .bearer_auth(ADMIN)
+        .body("not a bundle")
+        .send()
+        .await
+        .unwrap();
+    let body = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "bundle_rejected").await;
+    assert_eq!(body["reason"], "bundle_malformed");
+    assert_eq!(server.active_set(&client).await["id"], before);
+    drop(client);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admin_api_is_closed_without_a_configured_token() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(config(data.path()), HttpConfig::default()).await;
+    let client = reqwest::Client::new();
+    let r = client
+        .put(server.url("/v1/policies"))
+        .bearer_auth(ADMIN)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    drop(client);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overload_is_answered_503_with_retry_after() {
+    let data = tempfile::tempdir().unwrap();
+    let http = HttpConfig {
+        max_in_flight: 1,
+        ..http()
+    };
+    let server = Server::start(config(data.path()), http).await;
+    // One upload that never finishes sending holds the only slot.
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(
+        b"POST /v1/checks HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=B\r\n\
+          content-length: 100000\r\n\r\n--B\r\ncontent-disposition: form-data; name=\"apk\"\r\n\r\nPK",
+    )
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let metrics = server.url("/metrics");
+    eventually("the slow upload holds the slot", async || {
+        let text = client
+            .get(&metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.contains("shelfgate_uploads_in_flight 1")
+    })
+    .await;
+    let shed = client
+        .post(server.url("/v1/checks"))
+        .multipart(form(b"PK", &listing()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shed.headers()["retry-after"], "1");
+    problem(shed, StatusCode::SERVICE_UNAVAILABLE, "overloaded").await;
+    // Other routes are not limited.
+    assert_eq!(
+        client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    drop(slow);
+    drop(client);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
+    let Some(apk) = small_apk() else { return };
+    let key = key();
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.trusted_keys = trusted(&key);
+    let http = HttpConfig {
+        max_in_flight: 1024,
+        ..http()
+    };
+    let server = Arc::new(Server::start(cfg, http).await);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .build()
+        .unwrap();
+
+    // Several hundred checks: FIRST in flight before the first swap, then
+    // a WAVE after each swap.
+    const FIRST: usize = 156;
+    const WAVE: usize = 13;
+    const SWAPS: u64 = 12;
+    let mode_of = |revision: u64| {
+        if revision % 2 == 0 {
+            EnforcementMode::Warn
+        } else {
+            EnforcementMode::Enforce
+        }
+    };
+    let archives: Vec<Vec<u8>> = (1..=SWAPS)
+        .map(|r| BundleSpec::new(r, mode_of(r)).sign(&key))
+        .collect();
+    // Set id → (digest, mode) of every set that was active at some point.
+    let sets: Arc<Mutex<HashMap<String, (String, EnforcementMode)>>> = Default::default();
+    let builtin = server.active_set(&client).await;
+    sets.lock().unwrap().insert(
+        builtin["id"].as_str().unwrap().into(),
+        (
+            builtin["digest"].as_str().unwrap().into(),
+            EnforcementMode::Enforce,
+        ),
+    );
+
+    let spawn_checks = |checks: &mut tokio::task::JoinSet<Verdict>, n: usize| {
+        for _ in 0..n {
+            let (client, server, apk) = (client.clone(), server.clone(), apk.clone());
+            checks.spawn(async move {
+                let r = client
+                    .post(server.url("/v1/checks"))
+                    .multipart(form(&apk, &listing()))
+                    .send()
+                    .await
+                    .expect("request sent");
+                let status = r.status();
+                let body = r.text().await.unwrap();
+                assert_eq!(status, StatusCode::OK, "{body}");
+                cjson::from_str::<Verdict>(&body).unwrap()
+            });
+        }
+    };
+    let mut checks = tokio::task::JoinSet::new();
+    spawn_checks(&mut checks, FIRST);
+    let metrics = server.url("/metrics");
+    eventually("many uploads in flight", async || {
+        let text = client
+            .get(&metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("shelfgate_uploads_in_flight "))
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .is_some_and(|n| n >= 50)
+    })
+    .await;
+    for (i, archive) in archives.into_iter().enumerate() {
+        let revision = i as u64 + 1;
+        let r = put_bundle(&client, &server, archive).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let activation: Value = r.json().await.unwrap();
+        sets.lock().unwrap().insert(
+            activation["set_id"].as_str().unwrap().into(),
+            (
+                activation["set_digest"].as_str().unwrap().into(),
+                mode_of(revision),
+            ),
+        );
+        spawn_checks(&mut checks, WAVE);
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(verdict) = checks.join_next().await {
+        let verdict = verdict.expect("no check failed");
+        let sets = sets.lock().unwrap();
+        let (digest, mode) = sets
+            .get(&verdict.policy_set_id)
+            .unwrap_or_else(|| panic!("verdict names unknown set `{}`", verdict.policy_set_id));
+        assert_eq!(&verdict.policy_set_digest, digest);
+        assert!(
+            verdict.policies.iter().all(|p| p.mode == *mode),
+            "verdict of `{}` mixes modes",
+            verdict.policy_set_id
+        );
+        seen.insert(verdict.policy_set_id.clone());
+    }
+    assert_eq!(
+        server.active_set(&client).await["id"],
+        format!("test-pack-r{SWAPS}")
+    );
+    let status: Value = client
+        .get(server.url("/v1/policies/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["swaps"], SWAPS);
+    // Checks in flight at the first swap finish on the set they started
+    // with; the waves after it start on newer sets.
+    assert!(seen.len() >= 2, "{seen:?}");
+    let total = FIRST + WAVE * SWAPS as usize;
+    eprintln!(
+        "{total} checks during {SWAPS} swaps were judged by {} distinct sets",
+        seen.len()
+    );
+    drop(client);
+    if let Ok(server) = Arc::try_unwrap(server) {
+        server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refused_bundles_leave_the_active_set_serving() {
+    let key = key();
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.trusted_keys = trusted(&key);
+    let server = Server::start(cfg, http()).await;
+    let client = reqwest::Client::new();
+
+    let mut good = BundleSpec::new(10, EnforcementMode::Enforce);
+    good.fixtures.insert("clean".into(), passing_fixture());
+    let r = put_bundle(&client, &server, good.sign(&key)).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let active = server.active_set(&client).await;
+    assert_eq!(active["id"], "test-pack-r10");
+    assert_eq!(active["bundle"]["revision"], 10);
+
+    let tamper = |archive: Vec<u8>, f: &dyn Fn(&mut Value)| -> Vec<u8> {
+        let mut doc: Value = serde_json::from_slice(&archive).unwrap();
+        f(&mut doc);
+        serde_json::to_vec(&doc).unwrap()
+    };
+    let next = BundleSpec::new(11, EnforcementMode::Enforce).sign(&key);
+    let mut expired = BundleSpec::new(12, EnforcementMode::Enforce);
+    expired.not_before = SystemTime::now() - Duration::from_secs(10 * 86_400);
+    expired.expires_at = SystemTime::now() - Duration::from_secs(86_400);
+    let mut forbidden = BundleSpec::new(13, EnforcementMode::Enforce);
+    forbidden.modules.insert(
+        "wasi-import".into(),
+        shelfgate_policy_artifacts::test_programs::WASI_IMPORT.to_vec(),
+    );
+    let mut failing = BundleSpec::new(14, EnforcementMode::Enforce);
+    failing
+        .fixtures
+        .insert("wrong".into(), base_fixture("reject", &["NO-SUCH-RULE"]));
+
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "bundle_tampered_file",
+            tamper(next.clone(), &|doc| {
+                let file = &mut doc["files"][0]["data"];
+                let mut data = file.as_str().unwrap().to_owned();
+                data.replace_range(
+                    40..44,
+                    if &data[40..44] == "AAAA" {
+                        "BBBB"
+                    } else {
+                        "AAAA"
+                    },
+                );
+                *file = json!(data);
+            }),
+        ),
+        (
+            "bundle_tampered_manifest",
+            tamper(next.clone(), &|doc| doc["manifest"]["revision"] = json!(99)),
+        ),
+        (
+            "bundle_untrusted_key",
+            BundleSpec::new(11, EnforcementMode::Enforce).sign(&self::key()),
+        ),
+        ("bundle_expired", expired.sign(&key)),
+        ("module_forbidden_import", forbidden.sign(&key)),
+        ("fixture_failed", failing.sign(&key)),
+        (
+            "bundle_rollback",
+            BundleSpec::new(9, EnforcementMode::Warn).sign(&key),
+        ),
+    ];
+    for (reason, archive) in cases {
+        let r = put_bundle(&client, &server, archive).await;
+        let body = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "bundle_rejected").await;
+        assert_eq!(body["reason"], reason, "{body}");
+        assert_eq!(
+            server.active_set(&client).await["id"],
+            "test-pack-r10",
+            "after {reason}"
+        );
+        let status: Value = client
+            .get(server.url("/v1/policies/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(status["last_error"]["code"], reason);
+        assert_eq!(status["active"]["set_id"], "test-pack-r10");
+        assert_eq!(status["last_success"]["set_id"], "test-pack-r10");
+    }
+    // The admin actions are in the audit log.
+    let audit = server.service.store().audit_log(None, 100).unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|a| a.entry.action == "policy.activate")
+            .count(),
+        8
+    );
+    drop(client);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_keeps_the_history_and_the_last_good_set() {
+    let Some(apk) = small_apk() else { return };
+    let key = key();
+    let data = tempfile::tempdir().unwrap();
+    let start = |key: &SigningKey| {
+        let mut cfg = config(data.path());
+        cfg.trusted_keys = trusted(key);
+        Server::start(cfg, http())
+    };
+    let server = start(&key).await;
+    let client = reqwest::Client::new();
+    let r = put_bundle(
+        &client,
+        &server,
+        BundleSpec::new(5, EnforcementMode::Warn).sign(&key),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let first: Value = client
+        .post(server.url("/v1/submissions"))
+        .multipart(form(&apk, &listing()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["verdict"]["policy_set_id"], "test-pack-r5");
+    let package = first["package"].as_str().unwrap().to_owned();
+    drop(client);
+    server.stop().await;
+
+    let server = start(&key).await;
+    let client = reqwest::Client::new();
+    let active = server.active_set(&client).await;
+    assert_eq!(active["id"], "test-pack-r5");
+    assert!(active["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["mode"] == "warn"));
+    let status: Value = client
+        .get(server.url("/v1/policies/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["active"]["restored"], true);
+    let submission: Value = client
+        .get(server.url(&format!(
+            "/v1/submissions/{}",
+            first["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(submission["verdict"], first["verdict"]);
+    let r = client
+        .post(server.url("/v1/submissions"))
+        .multipart(form(&apk, &listing()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let app: Value = client
+        .get(server.url(&format!("/v1/apps/{package}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app["history"].as_array().unwrap().len(), 2);
+    drop(client);
+    server.stop().await;
+
+    // Without the key that signed it, the stored set is not served again.
+    let server = start(&self::key()).await;
+    let client = reqwest::Client::new();
+    let active = server.active_set(&client).await;
+    assert_eq!(active["source"], "builtin");
+    let status: Value = client
+        .get(server.url("/v1/policies/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["last_error"]["code"], "bundle_untrusted_key");
+    drop(client);
+    server.stop().await;
+}
+
+/// A regulator's feed: one archive, an ETag, 304 when it matches.
+#[derive(Clone, Default)]
+struct Feed {
+    current: Arc<Mutex<(String, Vec<u8>)>>,
+    requests: Arc<AtomicUsize>,
+    not_modified: Arc<AtomicUsize>,
+}
+
+impl Feed {
+    fn publish(&self, etag: &str, archive: Vec<u8>) {
+        *self.current.lock().unwrap() = (format!("\"{etag}\""), archive);
+    }
+
+    async fn serve(self) -> String {
+        use axum::http::{header, HeaderMap};
+        use axum::response::IntoResponse;
+        let feed = self.clone();
+        let app = axum::Router::new().route(
+            "/feed/bundle.json",
+            axum::routing::get(move |headers: HeaderMap| {
+                let feed = feed.clone();
+                async move {
+                    feed.requests.fetch_add(1, Ordering::SeqCst);
+                    let (etag, body) = feed.current.lock().unwrap().clone();
+                    if headers
+                        .get(header::IF_NONE_MATCH)
+                        .is_some_and(|v| v == etag.as_str())
+                    {
+                        feed.not_modified.fetch_add(1, Ordering::SeqCst);
+                        return StatusCode::NOT_MODIFIED.into_response();
+                    }
+                    ([(header::ETAG, etag)], body).into_response()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/feed/bundle.json")
+    }
+}
+
+/// Polls `f` until it holds; the bound only keeps a broken build from
+/// hanging, it asserts nothing about speed.
+async fn eventually(what: &str, mut f: impl AsyncFnMut() -> bool) {
+    for _ in 0..600 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_regulator_feed_is_polled_with_etags() {
+    let key = key();
+    let feed = Feed::default();
+    feed.publish(
+        "r1",
+        BundleSpec::new(1, EnforcementMode::Enforce).sign(&key),
+    );
+    let url = feed.clone().serve().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.trusted_keys = trusted(&key);
+    cfg.feed = Some(FeedSource {
+        url: shelfgate::feed::poll::parse_url(&url).unwrap(),
+        interval: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(400),
+    });
+    let server = Server::start(cfg, http()).await;
+    let client = reqwest::Client::new();
+    let set_id = async |client: &reqwest::Client| server.active_set(client).await["id"].clone();
+
+    eventually("the feed's bundle is active", async || {
+        set_id(&client).await == "test-pack-r1"
+    })
+    .await;
+    // Unchanged feed: conditional requests answered 304, nothing reloaded.
+    eventually("a 304", async || {
+        feed.not_modified.load(Ordering::SeqCst) >= 2
+    })
+    .await;
+    let status: Value = client
+        .get(server.url("/v1/policies/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["feed"]["etag"], "\"r1\"");
+    assert_eq!(status["feed"]["last_response"], "304");
+    assert_eq!(status["swaps"], 1);
+
+    // A new revision is picked up.
+    feed.publish("r2", BundleSpec::new(2, EnforcementMode::Warn).sign(&key));
+    eventually("revision 2 is active", async || {
+        set_id(&client).await == "test-pack-r2"
+    })
+    .await;
+
+    // A tampered publication is refused; revision 2 keeps serving and the
+    // feed is asked again (the old ETag is kept).
+    let mut doc: Value =
+        serde_json::from_slice(&BundleSpec::new(3, EnforcementMode::Enforce).sign(&key)).unwrap();
+    doc["manifest"]["revision"] = json!(30);
+    feed.publish("r3", serde_json::to_vec(&doc).unwrap());
+    let client2 = client.clone();
+    let server_url = server.url("/v1/policies/status");
+    eventually("the tampered bundle is refused", async || {
+        let status: Value = client2
+            .get(&server_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        status["last_error"]["code"] == "bundle_tampered_manifest"
+    })
+    .await;
+    assert_eq!(set_id(&client).await, "test-pack-r2");
+    let before = feed.requests.load(Ordering::SeqCst);
+    eventually("the feed is polled again", async || {
+        feed.requests.load(Ordering::SeqCst) > before
+    })
+    .await;
+    assert_eq!(set_id(&client).await, "test-pack-r2");
+    drop(client);
+    drop(client2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn large_uploads_are_answered_by_job_and_callback() {
+    let Some(apk) = small_apk() else { return };
+    // The callback receiver.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Value>(4);
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(body).await;
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    let data = tempfile::tempdir().unwrap();
+    let http = HttpConfig {
+        async_above: Some(1024),
+        ..http()
+    };
+    let server = Server::start(config(data.path()), http).await;
+    let client = reqwest::Client::new();
+    let r = client
+        .post(server.url("/v1/checks"))
+        .multipart(form(&apk, &listing()).text("callback_url", hook))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/v1/jobs/job_"));
+    let called = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+        .await
+        .expect("the callback arrives")
+        .unwrap();
+    assert_eq!(called["status"], "done");
+    let job: Value = client
+        .get(server.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(job["status"], "done");
+    assert_eq!(job["result"], called["result"]);
+    let verdict: Verdict = cjson::from_value(&job["result"]).unwrap();
+    assert_eq!(
+        verdict.policy_set_id,
+        server.service.policies().current().id
+    );
+    drop(client);
+    server.stop().await;
+}

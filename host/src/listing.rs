@@ -2,11 +2,8 @@
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use shelfgate_contract::json::{self, Problems};
 use shelfgate_contract::types::Listing;
-
-use crate::engine::hex;
 
 /// The schema id this version understands.
 pub const SCHEMA: &str = "shelfgate.listing/1";
@@ -28,20 +25,27 @@ pub enum ListingError {
     Invalid(Problems),
 }
 
-/// Parse and validate listing JSON; also returns the sha256 of the bytes
-/// as received (unknown extra fields are kept in them, and ignored).
+/// Parse and validate listing JSON; also returns the sha256 of its
+/// canonical JSON (unknown extra fields included): the address the store
+/// files it under, so the CLI, the API and the store name a listing alike
+/// however it is spelled.
 pub fn parse_listing(bytes: &[u8]) -> Result<(Listing, String), ListingError> {
     if bytes.len() > MAX_LISTING_BYTES {
         return Err(ListingError::TooLarge);
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
+    let invalid = |message: String| {
         ListingError::Invalid(Problems(vec![json::Problem {
             path: "$".into(),
-            message: format!("not UTF-8: {e}"),
+            message,
         }]))
-    })?;
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| invalid(format!("not UTF-8: {e}")))?;
     let listing = json::from_str::<Listing>(text).map_err(ListingError::Invalid)?;
-    Ok((listing, hex(&Sha256::digest(bytes))))
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
+    let sha256 = shelfgate_bundle::canonical::sha256_hex(&value)
+        .map_err(|e| invalid(format!("no canonical form: {e}")))?;
+    Ok((listing, sha256))
 }
 
 pub fn read_listing(path: &Path) -> Result<(Listing, String), ListingError> {

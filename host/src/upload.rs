@@ -9,9 +9,7 @@
 
 use std::path::Path;
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
-use shelfgate_contract::json::{Problem, Problems};
 use shelfgate_contract::types::Listing;
 use tempfile::TempPath;
 use tokio::io::AsyncWriteExt as _;
@@ -98,8 +96,8 @@ pub struct ListingUpload {
     pub listing: Listing,
     /// The bytes as received: the store keeps them, unknown fields and all.
     pub bytes: Vec<u8>,
-    /// sha256 of the canonical JSON: the address the store files it under,
-    /// so two spellings of the same listing share one verdict.
+    /// sha256 of the canonical JSON (see [`parse_listing`]): two spellings
+    /// of the same listing share one verdict.
     pub sha256: String,
 }
 
@@ -111,22 +109,13 @@ impl ListingUpload {
                 limit: MAX_LISTING_BYTES as u64,
             });
         }
-        let (listing, _) = parse_listing(&bytes).map_err(|e| match e {
+        let (listing, sha256) = parse_listing(&bytes).map_err(|e| match e {
             ListingError::TooLarge => UploadError::TooLarge {
                 what: "the listing",
                 limit: MAX_LISTING_BYTES as u64,
             },
             other => UploadError::Listing(other),
         })?;
-        let invalid = |message: String| {
-            UploadError::Listing(ListingError::Invalid(Problems(vec![Problem {
-                path: "$".into(),
-                message,
-            }])))
-        };
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
-        let sha256 = shelfgate_bundle::canonical::sha256_hex(&value)
-            .map_err(|e| invalid(format!("no canonical form: {e}")))?;
         Ok(ListingUpload {
             listing,
             bytes,

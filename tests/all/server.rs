@@ -307,6 +307,10 @@ async fn upload_gives_the_verdict_the_cli_prints() {
     assert_eq!(body, cjson::to_string_pretty(&verdict));
     assert_eq!(cjson::to_value(&verdict.decision), decision.as_str());
 
+    // The listing is named as `shelfgate check` names it.
+    let (_, listing_sha256) = shelfgate::listing::parse_listing(listing().as_bytes()).unwrap();
+    assert_eq!(verdict.listing_sha256, listing_sha256);
+
     // The same verdict as the library gives directly, timings aside.
     let facts = shelfgate_inspect::Inspector::default()
         .inspect_bytes(&apk)

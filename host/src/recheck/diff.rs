@@ -254,3 +254,89 @@ pub fn export(
     out.flush()?;
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shelfgate_contract::types::{Finding, ReportedFinding};
+
+    fn verdict(findings: &[(&str, Decision, bool)]) -> Verdict {
+        let decision = findings
+            .iter()
+            .filter(|f| f.2)
+            .map(|f| f.1)
+            .max_by_key(|d| crate::verdict::rank(*d))
+            .unwrap_or(Decision::Pass);
+        Verdict {
+            decision,
+            deadline_working_days: None,
+            findings: findings
+                .iter()
+                .map(|(rule, d, counted)| ReportedFinding {
+                    policy_id: "p".into(),
+                    mode: shelfgate_contract::types::EnforcementMode::Enforce,
+                    counted: *counted,
+                    original_decision: *d,
+                    finding: Finding {
+                        rule_id: rule.to_string(),
+                        decision: *d,
+                        message_zh: String::new(),
+                        message_en: format!("{rule}, \"quoted\""),
+                        evidence: Vec::new(),
+                        expected: None,
+                        sdk_attribution: None,
+                        regulation_refs: Vec::new(),
+                        remediation: String::new(),
+                        deadline_working_days: None,
+                        confidence: None,
+                    },
+                })
+                .collect(),
+            errors: Vec::new(),
+            policy_set_id: "s".into(),
+            policy_set_digest: "d".into(),
+            policies: Vec::new(),
+            apk_sha256: "a".into(),
+            listing_sha256: "l".into(),
+            evaluated_on: "2026-11-30".into(),
+            timings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_line_names_the_rules_raised_and_resolved() {
+        let before = verdict(&[
+            ("A-1", Decision::Rectify, true),
+            ("S-9", Decision::Reject, false),
+        ]);
+        let after = verdict(&[
+            ("B-2", Decision::Reject, true),
+            ("C-3", Decision::Pass, true),
+        ]);
+        let line = DiffLine::new(
+            "com.x",
+            Some(before.decision),
+            Some(&before),
+            &RecheckOutcome::Evaluated(&after),
+        );
+        assert_eq!(line.change, Some("newly_rejected"));
+        assert_eq!(line.raised, ["B-2"]);
+        // Shadow findings never count, so S-9 was not a reason before.
+        assert_eq!(line.resolved, ["A-1"]);
+        assert_eq!(line.reasons.len(), 1, "a pass finding is no reason");
+        assert_eq!(
+            line.csv_row(),
+            "com.x,newly_rejected,evaluated,rectify,reject,B-2:reject,B-2,A-1,"
+        );
+
+        let failed = DiffLine::new(
+            "com.y",
+            Some(Decision::Pass),
+            Some(&before),
+            &RecheckOutcome::Failed("facts of apk `a`, missing".into()),
+        );
+        assert_eq!(failed.change, None);
+        assert!(failed.resolved.is_empty(), "a failure resolves nothing");
+        assert!(failed.csv_row().ends_with(",\"facts of apk `a`, missing\""));
+    }
+}

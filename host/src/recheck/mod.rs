@@ -8,8 +8,11 @@
 //! no verdict, app or case changes).
 //!
 //! - **Incremental** ([`plan`]): an app whose verdict was made by this very
-//!   set is skipped; otherwise only the policies that changed run again and
-//!   the others' findings are carried over. `full` runs everything.
+//!   set is skipped; otherwise only the policies that changed (or failed
+//!   last time) run again and the others' findings are carried over. `full`
+//!   runs everything, and is what a change of platform configuration or of
+//!   the evaluation date's effect on a rule needs: a verdict records the
+//!   policies that made it, not the configuration.
 //! - **Streaming:** apps come from the store in package order, a batch at a
 //!   time. One thread reads and evaluates a batch on the worker pool (apps
 //!   in parallel) while the calling thread commits the previous one, so at

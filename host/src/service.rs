@@ -138,6 +138,10 @@ pub struct Evaluated {
     pub cached: bool,
     /// The facts, when inspected now (a cached answer did not need them).
     pub facts: Option<Arc<ApkFacts>>,
+    /// Time spent inspecting and evaluating themselves, on their threads
+    /// (queueing excluded): what the rest of a request's latency is
+    /// measured against.
+    pub work: Vec<(Stage, Duration)>,
 }
 
 /// A submission to record.
@@ -328,16 +332,17 @@ impl Service {
         let inspector = self.inspector.clone();
         let path = apk.path.to_path_buf();
         let remaining = timeout.saturating_sub(start.elapsed());
-        let facts = self
+        let (facts, inspected) = self
             .blocking(Stage::Inspect, remaining, move || {
                 let _permit = permit;
-                inspector.inspect_path(&path)
+                let start = Instant::now();
+                (inspector.inspect_path(&path), start.elapsed())
             })
-            .await?
-            .map_err(|e| match e {
-                InspectError::Io(io) => ServiceError::Internal(format!("reading the upload: {io}")),
-                other => ServiceError::MalformedApk(other),
-            })?;
+            .await?;
+        let facts = facts.map_err(|e| match e {
+            InspectError::Io(io) => ServiceError::Internal(format!("reading the upload: {io}")),
+            other => ServiceError::MalformedApk(other),
+        })?;
         let facts = Arc::new(facts);
 
         let context = self.config.platform.context(&listing.listing, &date, None);
@@ -348,9 +353,13 @@ impl Service {
         });
         let evaluator = self.evaluator.clone();
         let listing_sha256 = listing.sha256.clone();
-        let verdict = self
+        let (verdict, evaluated) = self
             .blocking(Stage::Evaluate, self.config.timeouts.evaluate, move || {
-                evaluator.evaluate(&set, &input, &listing_sha256)
+                let start = Instant::now();
+                (
+                    evaluator.evaluate(&set, &input, &listing_sha256),
+                    start.elapsed(),
+                )
             })
             .await?;
         Ok(Evaluated {
@@ -358,6 +367,7 @@ impl Service {
             package: facts.package.clone(),
             cached: false,
             facts: Some(facts),
+            work: vec![(Stage::Inspect, inspected), (Stage::Evaluate, evaluated)],
         })
     }
 
@@ -400,6 +410,7 @@ impl Service {
             package: entry.package,
             cached: true,
             facts: None,
+            work: Vec::new(),
         }))
     }
 

@@ -664,6 +664,24 @@ async fn overload_is_answered_503_with_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
+    // Several hundred checks: 156 in flight before the first swap, then 13
+    // after each of 12 swaps.
+    swaps_under_load(156, 13, 12, 50).await;
+}
+
+/// The 1,000-swap benchmark of BENCHMARKS.md:
+/// `cargo test --release -p shelfgate --test all -- --ignored thousand --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a benchmark: run it with --ignored, in release"]
+async fn thousand_swaps_under_load() {
+    swaps_under_load(64, 2, 1000, 0).await;
+}
+
+/// `first` checks sent before the first swap (which waits until
+/// `in_flight` of them are being processed), then `wave` checks after each
+/// of `swaps` swaps: no check fails, and every verdict is consistent with
+/// the set it names.
+async fn swaps_under_load(first: usize, wave: usize, swaps: u64, in_flight: usize) {
     let Some(apk) = small_apk() else { return };
     let key = key();
     let data = tempfile::tempdir().unwrap();
@@ -679,11 +697,6 @@ async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
         .build()
         .unwrap();
 
-    // Several hundred checks: FIRST in flight before the first swap, then
-    // a WAVE after each swap.
-    const FIRST: usize = 156;
-    const WAVE: usize = 13;
-    const SWAPS: u64 = 12;
     let mode_of = |revision: u64| {
         if revision % 2 == 0 {
             EnforcementMode::Warn
@@ -691,9 +704,6 @@ async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
             EnforcementMode::Enforce
         }
     };
-    let archives: Vec<Vec<u8>> = (1..=SWAPS)
-        .map(|r| BundleSpec::new(r, mode_of(r)).sign(&key))
-        .collect();
     // Set id → (digest, mode) of every set that was active at some point.
     let sets: Arc<Mutex<HashMap<String, (String, EnforcementMode)>>> = Default::default();
     let builtin = server.active_set(&client).await;
@@ -723,7 +733,7 @@ async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
         }
     };
     let mut checks = tokio::task::JoinSet::new();
-    spawn_checks(&mut checks, FIRST);
+    spawn_checks(&mut checks, first);
     let metrics = server.url("/metrics");
     eventually("many uploads in flight", async || {
         let text = client
@@ -737,11 +747,13 @@ async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
         text.lines()
             .find_map(|l| l.strip_prefix("shelfgate_uploads_in_flight "))
             .and_then(|n| n.trim().parse::<usize>().ok())
-            .is_some_and(|n| n >= 50)
+            .is_some_and(|n| n >= in_flight)
     })
     .await;
-    for (i, archive) in archives.into_iter().enumerate() {
-        let revision = i as u64 + 1;
+    let mut activations = Vec::new();
+    for revision in 1..=swaps {
+        let archive = BundleSpec::new(revision, mode_of(revision)).sign(&key);
+        let start = std::time::Instant::now();
         let r = put_bundle(&client, &server, archive).await;
         assert_eq!(r.status(), StatusCode::OK);
         let activation: Value = r.json().await.unwrap();
@@ -752,7 +764,8 @@ async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
                 mode_of(revision),
             ),
         );
-        spawn_checks(&mut checks, WAVE);
+        activations.push(start.elapsed());
+        spawn_checks(&mut checks, wave);
     }
     let mut seen = BTreeSet::new();
     while let Some(verdict) = checks.join_next().await {
@@ -771,7 +784,7 @@ async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
     }
     assert_eq!(
         server.active_set(&client).await["id"],
-        format!("test-pack-r{SWAPS}")
+        format!("test-pack-r{swaps}")
     );
     let status: Value = client
         .get(server.url("/v1/policies/status"))
@@ -781,14 +794,19 @@ async fn swap_under_load_fails_no_request_and_never_mixes_sets() {
         .json()
         .await
         .unwrap();
-    assert_eq!(status["swaps"], SWAPS);
+    assert_eq!(status["swaps"], swaps);
     // Checks in flight at the first swap finish on the set they started
     // with; the waves after it start on newer sets.
     assert!(seen.len() >= 2, "{seen:?}");
-    let total = FIRST + WAVE * SWAPS as usize;
+    let total = first + wave * swaps as usize;
+    activations.sort();
+    let at = |q: f64| activations[((activations.len() - 1) as f64 * q) as usize];
     eprintln!(
-        "{total} checks during {SWAPS} swaps were judged by {} distinct sets",
-        seen.len()
+        "{total} checks during {swaps} swaps, none failed, judged by {} distinct sets; \
+         PUT /v1/policies p50 {:?} p99 {:?}",
+        seen.len(),
+        at(0.5),
+        at(0.99)
     );
     drop(client);
     if let Ok(server) = Arc::try_unwrap(server) {
@@ -1188,6 +1206,62 @@ async fn large_uploads_are_answered_by_job_and_callback() {
     assert_eq!(
         verdict.policy_set_id,
         server.service.policies().current().id
+    );
+    drop(client);
+    server.stop().await;
+}
+
+/// The feed-to-enforcing benchmark of BENCHMARKS.md: with the default poll
+/// interval, how long from a publication to its set answering checks.
+/// `cargo test --release -p shelfgate --test all -- --ignored feed_change --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a benchmark: run it with --ignored, in release"]
+async fn feed_change_to_enforcing() {
+    let key = key();
+    let feed = Feed::default();
+    feed.publish(
+        "r1",
+        BundleSpec::new(1, EnforcementMode::Enforce).sign(&key),
+    );
+    let url = feed.clone().serve().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.trusted_keys = trusted(&key);
+    cfg.feed = Some(FeedSource {
+        url: shelfgate::feed::poll::parse_url(&url).unwrap(),
+        interval: Duration::from_secs(2),
+        max_backoff: Duration::from_secs(300),
+    });
+    let server = Server::start(cfg, http()).await;
+    let client = reqwest::Client::new();
+    let active = async |client: &reqwest::Client| server.active_set(client).await["id"].clone();
+    eventually("revision 1 is active", async || {
+        active(&client).await == "test-pack-r1"
+    })
+    .await;
+    let mut took = Vec::new();
+    for revision in 2..=11u64 {
+        let mode = if revision % 2 == 0 {
+            EnforcementMode::Warn
+        } else {
+            EnforcementMode::Enforce
+        };
+        let archive = BundleSpec::new(revision, mode).sign(&key);
+        let want = format!("test-pack-r{revision}");
+        let start = std::time::Instant::now();
+        feed.publish(&format!("r{revision}"), archive);
+        eventually("the new revision is active", async || {
+            active(&client).await == want.as_str()
+        })
+        .await;
+        took.push(start.elapsed());
+    }
+    took.sort();
+    eprintln!(
+        "feed change -> enforcing over {} publications: p50 {:?}, max {:?}",
+        took.len(),
+        took[took.len() / 2],
+        took[took.len() - 1]
     );
     drop(client);
     server.stop().await;

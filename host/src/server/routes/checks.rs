@@ -2,6 +2,7 @@
 //! but the audit log.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
@@ -15,6 +16,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema};
 use utoipa::openapi::RefOr;
 
 use super::{accept_async, json_response, wants_async};
+use crate::metrics::Stage;
 use crate::server::error::{request_id, ApiError, Result};
 use crate::server::extract::{self, UploadForm};
 use crate::server::AppState;
@@ -31,7 +33,8 @@ pub fn router() -> Router<AppState> {
 /// `callback_url`. The answer is the verdict exactly as
 /// `shelfgate check --format json` prints it; the headers
 /// `shelfgate-decision`, `shelfgate-policy-set` and `shelfgate-cache`
-/// summarise it. Identical inputs judged by the same set today are answered
+/// summarise it, and `server-timing` gives the inspection and evaluation
+/// times. Identical inputs judged by the same set today are answered
 /// from the stored verdict.
 #[utoipa::path(
     post,
@@ -82,6 +85,7 @@ async fn run(state: &AppState, form: &UploadForm) -> Result<Evaluated> {
 pub struct VerdictJson {
     verdict: Verdict,
     cached: bool,
+    work: Vec<(Stage, Duration)>,
 }
 
 impl From<Evaluated> for VerdictJson {
@@ -89,6 +93,7 @@ impl From<Evaluated> for VerdictJson {
         VerdictJson {
             verdict: e.verdict,
             cached: e.cached,
+            work: e.work,
         }
     }
 }
@@ -103,6 +108,18 @@ impl IntoResponse for VerdictJson {
         }
         if let Ok(v) = HeaderValue::from_str(&self.verdict.policy_set_id) {
             headers.insert("shelfgate-policy-set", v);
+        }
+        // Server-Timing (W3C): inspection and evaluation themselves, so a
+        // client can tell them from the service's own overhead.
+        let timing: Vec<String> = self
+            .work
+            .iter()
+            .map(|(stage, took)| format!("{};dur={:.3}", stage.name(), took.as_secs_f64() * 1e3))
+            .collect();
+        if let Ok(v) = HeaderValue::from_str(&timing.join(", ")) {
+            if !timing.is_empty() {
+                headers.insert("server-timing", v);
+            }
         }
         headers.insert(
             "shelfgate-cache",

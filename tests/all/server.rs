@@ -205,6 +205,10 @@ impl BundleSpec {
     }
 
     fn sign(&self, key: &SigningKey) -> Vec<u8> {
+        self.signed(key).to_archive().unwrap()
+    }
+
+    fn signed(&self, key: &SigningKey) -> shelfgate_bundle::SignedBundle {
         let options = BuildOptions {
             id: self.id.into(),
             revision: self.revision,
@@ -224,10 +228,7 @@ impl BundleSpec {
             &BundleLimits::default(),
         )
         .unwrap();
-        shelfgate_bundle::sign(bundle, key)
-            .unwrap()
-            .to_archive()
-            .unwrap()
+        shelfgate_bundle::sign(bundle, key).unwrap()
     }
 }
 
@@ -1263,6 +1264,69 @@ async fn feed_change_to_enforcing() {
         took[took.len() / 2],
         took[took.len() - 1]
     );
+    drop(client);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_watched_directory_reloads_when_it_changes() {
+    let key = key();
+    let policies = tempfile::tempdir().unwrap();
+    let dir = policies.path().join("bundle");
+    BundleSpec::new(1, EnforcementMode::Enforce)
+        .signed(&key)
+        .write_dir(&dir)
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.trusted_keys = trusted(&key);
+    cfg.policy_dir = Some(dir.clone());
+    let server = Server::start(cfg, http()).await;
+    let client = reqwest::Client::new();
+    // Loaded before the first request is served.
+    let active = server.active_set(&client).await;
+    assert_eq!(active["id"], "test-pack-r1");
+    assert!(active["source"].as_str().unwrap().starts_with("dir:"));
+
+    // A new revision written in place of the old one is picked up.
+    let staging = policies.path().join("staging");
+    BundleSpec::new(2, EnforcementMode::Warn)
+        .signed(&key)
+        .write_dir(&staging)
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::rename(&staging, &dir).unwrap();
+    let set_id = async |client: &reqwest::Client| server.active_set(client).await["id"].clone();
+    eventually("revision 2 is active", async || {
+        set_id(&client).await == "test-pack-r2"
+    })
+    .await;
+
+    // A file altered in place is refused; revision 2 keeps serving.
+    let module = std::fs::read_dir(dir.join("modules"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&module).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&module, bytes).unwrap();
+    let status_url = server.url("/v1/policies/status");
+    eventually("the altered module is refused", async || {
+        let status: Value = client
+            .get(&status_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        status["last_error"]["code"] == "bundle_tampered_file"
+    })
+    .await;
+    assert_eq!(set_id(&client).await, "test-pack-r2");
     drop(client);
     server.stop().await;
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 fn main() {
-    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data");
+    let data = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../data");
     let perms_path = data.join("android-permissions.json");
     let scope_path = data.join("necessary-pi-scope.json");
     println!("cargo:rerun-if-changed={}", perms_path.display());

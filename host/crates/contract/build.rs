@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 
 fn main() {
-    let wit = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../wit/shelfgate.wit");
+    let wit = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../wit/shelfgate.wit");
     println!("cargo:rerun-if-changed={}", wit.display());
     let text = std::fs::read_to_string(&wit).expect("reading wit/shelfgate.wit");
     let mut resolve = wit_parser::Resolve::default();

@@ -12,9 +12,9 @@ mod check;
 mod dev;
 mod output;
 mod policy;
-mod serve;
 mod recheck;
 mod report;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -705,7 +705,6 @@ fn is_url_byte(b: u8) -> bool {
     b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'\\' | b'`' | b'|' | b'^')
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

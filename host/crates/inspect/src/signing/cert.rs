@@ -174,7 +174,6 @@ fn parse_key_usage(ext_value: &[u8]) -> (bool, bool) {
     }
 }
 
-
 fn signature_algorithm_name(oid: &str) -> String {
     let name = match oid {
         "1.2.840.113549.1.1.4" => "MD5withRSA",

@@ -170,7 +170,9 @@ pub fn attributes(signed_attrs: &[u8]) -> Result<Vec<Attribute<'_>>, String> {
         let attr = attr.map_err(err("signed attribute"))?;
         expect_tag(&attr, ber::SEQUENCE, "Attribute")?;
         let mut parts = attr.children();
-        let oid = oid(&parts.required("missing attrType").map_err(err("Attribute"))?)?;
+        let oid = oid(&parts
+            .required("missing attrType")
+            .map_err(err("Attribute"))?)?;
         let set = parts
             .required("missing attrValues")
             .map_err(err("Attribute"))?;

@@ -242,6 +242,71 @@ impl host::HostFacts for State {
         Ok(self.input()?.facts.dex.urls.clone())
     }
 
+    // 0.1.2: facts stored before it have none of these; answer empty.
+    fn provider_access(
+        &mut self,
+        _: Resource<FactsHandle>,
+    ) -> wasmtime::Result<Vec<ProviderAccess>> {
+        Ok(self
+            .input()?
+            .facts
+            .provider_access
+            .clone()
+            .unwrap_or_default())
+    }
+
+    fn properties(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<Vec<ManifestProperty>> {
+        Ok(self.input()?.facts.properties.clone().unwrap_or_default())
+    }
+
+    fn accessibility_configs(
+        &mut self,
+        _: Resource<FactsHandle>,
+    ) -> wasmtime::Result<Vec<AccessibilityConfig>> {
+        let res = &self.input()?.facts.resources;
+        Ok(res
+            .as_ref()
+            .map(|r| r.accessibility_configs.clone())
+            .unwrap_or_default())
+    }
+
+    fn file_provider_paths(
+        &mut self,
+        _: Resource<FactsHandle>,
+    ) -> wasmtime::Result<Vec<FileProviderPaths>> {
+        let res = &self.input()?.facts.resources;
+        Ok(res
+            .as_ref()
+            .map(|r| r.file_provider_paths.clone())
+            .unwrap_or_default())
+    }
+
+    fn backup_rules(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<Vec<BackupRules>> {
+        let res = &self.input()?.facts.resources;
+        Ok(res
+            .as_ref()
+            .map(|r| r.backup_rules.clone())
+            .unwrap_or_default())
+    }
+
+    fn launcher_icons(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<Vec<LauncherIcon>> {
+        let res = &self.input()?.facts.resources;
+        Ok(res
+            .as_ref()
+            .map(|r| r.launcher_icons.clone())
+            .unwrap_or_default())
+    }
+
+    fn foreign_components(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<Vec<String>> {
+        Ok(self
+            .input()?
+            .facts
+            .dex
+            .foreign_components
+            .clone()
+            .unwrap_or_default())
+    }
+
     fn drop(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<()> {
         Ok(())
     }

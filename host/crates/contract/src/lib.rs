@@ -42,7 +42,7 @@ pub use bindings::{PolicyModule, PolicyModulePre};
 pub const WIT: &str = include_str!("../../../../wit/shelfgate.wit");
 
 /// The WIT package the host provides.
-pub const PACKAGE: &str = "shelfgate:policy@0.1.1";
+pub const PACKAGE: &str = "shelfgate:policy@0.1.2";
 
 /// Host-side representation of the `facts` resource lent to a policy.
 ///

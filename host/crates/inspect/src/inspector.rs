@@ -139,8 +139,10 @@ impl Inspector {
         }
         let sha256 = hex(&sha.0.finalize());
 
-        let (mut m, _resources) = self.manifest(src, &archive)?;
-        let mut anomalies: Vec<ZipAnomaly> = Vec::new();
+        let (mut m, resources) = self.manifest(src, &archive)?;
+        let (res, mut anomalies) =
+            crate::resxml::collect(&m, resources.as_ref(), &archive, src, limits);
+        drop(resources);
 
         if let Some(path) = m.application.network_security_config.clone() {
             if let Some(entry) = archive.entry(&path) {
@@ -209,6 +211,9 @@ impl Inspector {
             native_libs,
             container,
             signing,
+            provider_access: Some(m.provider_access),
+            properties: Some(m.properties),
+            resources: Some(res),
         })
     }
 }

@@ -12,6 +12,9 @@
 //!   components with their effective exported state);
 //! - [`dex`]: defined and referenced classes, sensitive API references;
 //! - [`sdk`]: third-party SDKs matched in one pass against a signature table;
+//! - [`resxml`] and [`icon`]: the resource files the manifest names
+//!   (accessibility configs, FileProvider paths, backup rules, launcher
+//!   icons and their transparency);
 //! - [`native`]: native libraries and hidden code payloads (packers are
 //!   matched with the SDKs);
 //! - [`signing`]: v1/v2/v3/v3.1 verification as Android does it.
@@ -25,10 +28,12 @@ pub mod axml;
 pub mod dex;
 mod error;
 mod hex;
+pub mod icon;
 mod inspector;
 mod limits;
 pub mod manifest;
 pub mod native;
+pub mod resxml;
 pub mod sdk;
 pub mod signing;
 mod source;

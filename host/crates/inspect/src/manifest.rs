@@ -16,8 +16,9 @@
 //! `resources.arsc` when it is given.
 
 use shelfgate_contract::types::{
-    Application, Component, ComponentKind, DeclaredPermission, IntentFilter, Localized, MetaData,
-    NetworkSecurity, Queries, UsesFeature, UsesPermission,
+    Application, Component, ComponentKind, DeclaredPermission, IntentFilter, Localized,
+    ManifestProperty, MetaData, NetworkSecurity, PathPermission, ProviderAccess, Queries,
+    UsesFeature, UsesPermission,
 };
 
 use std::cell::RefCell;
@@ -33,6 +34,8 @@ mod attr {
     pub const ICON: u32 = 0x0101_0002;
     pub const NAME: u32 = 0x0101_0003;
     pub const PERMISSION: u32 = 0x0101_0006;
+    pub const READ_PERMISSION: u32 = 0x0101_0007;
+    pub const WRITE_PERMISSION: u32 = 0x0101_0008;
     pub const PROTECTION_LEVEL: u32 = 0x0101_0009;
     pub const PERMISSION_GROUP: u32 = 0x0101_000a;
     pub const ENABLED: u32 = 0x0101_000e;
@@ -66,6 +69,8 @@ mod attr {
     pub const FOREGROUND_SERVICE_TYPE: u32 = 0x0101_0599;
     pub const REQUEST_LEGACY_EXTERNAL_STORAGE: u32 = 0x0101_0603;
     pub const DATA_EXTRACTION_RULES: u32 = 0x0101_063e;
+    pub const PATH_SUFFIX: u32 = 0x0101_061e;
+    pub const PATH_ADVANCED_PATTERN: u32 = 0x0101_0620;
 }
 
 /// `Build.VERSION_CODES.CUR_DEVELOPMENT`: the level of a pre-release
@@ -96,6 +101,26 @@ pub struct ManifestFacts {
     pub application: Application,
     pub components: Vec<Component>,
     pub queries: Queries,
+    /// Providers' read, write and path permissions.
+    pub provider_access: Vec<ProviderAccess>,
+    /// `<property>` elements of the application and its components.
+    pub properties: Vec<ManifestProperty>,
+    /// Resource ids of the files the manifest names, for [`crate::resxml`].
+    pub refs: ResourceRefs,
+}
+
+/// Resource ids the manifest names and later steps read as files. The
+/// facts keep only their `@type/name`; the files need the ids.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceRefs {
+    pub full_backup_content: Option<u32>,
+    pub data_extraction_rules: Option<u32>,
+    /// `(component class, meta-data name, id)` of `android:resource`
+    /// meta-data that [`crate::resxml`] reads.
+    pub meta_data: Vec<(String, String, u32)>,
+    /// `(owner, id)`: the application's icon (owner "") and each launcher
+    /// activity's own.
+    pub icons: Vec<(String, u32)>,
 }
 
 /// Read the manifest facts from a binary `AndroidManifest.xml`.
@@ -141,6 +166,9 @@ pub fn parse(
             intents: Vec::new(),
             providers: Vec::new(),
         },
+        provider_access: Vec::new(),
+        properties: Vec::new(),
+        refs: ResourceRefs::default(),
         package,
     };
 
@@ -195,6 +223,7 @@ pub fn parse(
 
     if let Some(app) = application {
         facts.application = reader.application(app, &facts.package);
+        reader.application_refs(app, &mut facts);
         for child in doc.children(app) {
             let kind = match child.name.as_str() {
                 "activity" => ComponentKind::Activity,
@@ -206,6 +235,7 @@ pub fn parse(
             };
             if let Some(component) = reader.component(child, kind, &facts.package, facts.target_sdk)
             {
+                reader.component_extras(child, &component, &mut facts);
                 facts.components.push(component);
             }
         }
@@ -603,6 +633,114 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The icon and backup-rules ids of `<application>`, and its properties.
+    fn application_refs(&self, app: &Element, facts: &mut ManifestFacts) {
+        let id = |a: u32, name: &str| app.attr(a, name).and_then(|a| a.value.reference());
+        facts.refs.full_backup_content = id(attr::FULL_BACKUP_CONTENT, "fullBackupContent");
+        facts.refs.data_extraction_rules = id(attr::DATA_EXTRACTION_RULES, "dataExtractionRules");
+        if let Some(icon) = id(attr::ICON, "icon") {
+            facts.refs.icons.push((String::new(), icon));
+        }
+        self.properties(app, "", &mut facts.properties);
+    }
+
+    /// What a component declares beyond the `component` record: provider
+    /// permissions, properties, meta-data files, a launcher activity's icon.
+    fn component_extras(
+        &self,
+        element: &Element,
+        component: &Component,
+        facts: &mut ManifestFacts,
+    ) {
+        let owner = component.name.as_str();
+        self.properties(element, owner, &mut facts.properties);
+        for m in self.doc.children(element).filter(|c| c.name == "meta-data") {
+            let Some(name) = self.attr_text(m, attr::NAME, "name") else {
+                continue;
+            };
+            if !crate::resxml::META_DATA_FILES.contains(&name.as_str()) {
+                continue;
+            }
+            let id = m
+                .attr(attr::RESOURCE, "resource")
+                .and_then(|a| a.value.reference());
+            if let Some(id) = id {
+                facts.refs.meta_data.push((owner.to_owned(), name, id));
+            }
+        }
+        match component.kind {
+            ComponentKind::Provider => {
+                let perm = |e: &Element, id: u32, name: &str| self.attr_text(e, id, name);
+                let path_permissions = self
+                    .doc
+                    .children(element)
+                    .filter(|c| c.name == "path-permission")
+                    .filter_map(|p| {
+                        let (kind, path) = [
+                            (attr::PATH, "path"),
+                            (attr::PATH_PREFIX, "pathPrefix"),
+                            (attr::PATH_PATTERN, "pathPattern"),
+                            (attr::PATH_ADVANCED_PATTERN, "pathAdvancedPattern"),
+                            (attr::PATH_SUFFIX, "pathSuffix"),
+                        ]
+                        .into_iter()
+                        .find_map(|(id, name)| Some((name, perm(p, id, name)?)))?;
+                        let both = perm(p, attr::PERMISSION, "permission");
+                        Some(PathPermission {
+                            kind: kind.to_owned(),
+                            path,
+                            read_permission: perm(p, attr::READ_PERMISSION, "readPermission")
+                                .or_else(|| both.clone()),
+                            write_permission: perm(p, attr::WRITE_PERMISSION, "writePermission")
+                                .or(both),
+                        })
+                    })
+                    .collect();
+                facts.provider_access.push(ProviderAccess {
+                    provider: owner.to_owned(),
+                    read_permission: perm(element, attr::READ_PERMISSION, "readPermission"),
+                    write_permission: perm(element, attr::WRITE_PERMISSION, "writePermission"),
+                    path_permissions,
+                });
+            }
+            ComponentKind::Activity | ComponentKind::ActivityAlias => {
+                let launcher = component.intent_filters.iter().any(|f| {
+                    f.actions.iter().any(|a| a == "android.intent.action.MAIN")
+                        && f.categories
+                            .iter()
+                            .any(|c| c == "android.intent.category.LAUNCHER")
+                });
+                let icon = element
+                    .attr(attr::ICON, "icon")
+                    .and_then(|a| a.value.reference());
+                if let (true, Some(icon)) = (launcher, icon) {
+                    facts.refs.icons.push((owner.to_owned(), icon));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `<property>` children of `parent`, named like meta-data.
+    fn properties(&self, parent: &Element, owner: &str, out: &mut Vec<ManifestProperty>) {
+        for p in self.doc.children(parent).filter(|c| c.name == "property") {
+            let Some(name) = self.attr_text(p, attr::NAME, "name") else {
+                continue;
+            };
+            let value_attr = p.attr(attr::VALUE, "value");
+            let resource = p
+                .attr(attr::RESOURCE, "resource")
+                .and_then(|a| a.value.reference())
+                .map(|id| self.reference_name(id));
+            out.push(ManifestProperty {
+                owner: owner.to_owned(),
+                name,
+                value: value_attr.map(|a| self.text(a)),
+                resource,
+            });
+        }
+    }
+
     /// Whether a config's `<trust-anchors>` include the user's CAs.
     fn trusts_user_certs(&self, config: &Element) -> bool {
         self.doc
@@ -770,6 +908,158 @@ mod tests {
 
     fn name(value: &'static str) -> (Option<u32>, &'static str, Val) {
         (Some(attr::NAME), "name", Val::Str(value))
+    }
+
+    #[test]
+    fn provider_access_properties_and_file_refs() {
+        let m = manifest(Some(34), |x| {
+            x.start(
+                "application",
+                &[(Some(attr::ICON), "icon", Val::Ref(0x7f0d_0000))],
+            )
+            .start(
+                "property",
+                &[
+                    name("app.prop"),
+                    (Some(attr::VALUE), "value", Val::Str("v")),
+                ],
+            )
+            .end("property")
+            .start(
+                "provider",
+                &[
+                    name(".Files"),
+                    (
+                        Some(attr::READ_PERMISSION),
+                        "readPermission",
+                        Val::Str("p.READ"),
+                    ),
+                ],
+            )
+            .start(
+                "path-permission",
+                &[
+                    (Some(attr::PATH_PREFIX), "pathPrefix", Val::Str("/open")),
+                    (Some(attr::PERMISSION), "permission", Val::Str("p.BOTH")),
+                    (
+                        Some(attr::WRITE_PERMISSION),
+                        "writePermission",
+                        Val::Str("p.W"),
+                    ),
+                ],
+            )
+            .end("path-permission")
+            .start(
+                "meta-data",
+                &[
+                    name("android.support.FILE_PROVIDER_PATHS"),
+                    (Some(attr::RESOURCE), "resource", Val::Ref(0x7f10_0001)),
+                ],
+            )
+            .end("meta-data")
+            .start(
+                "meta-data",
+                &[
+                    name("other"),
+                    (Some(attr::RESOURCE), "resource", Val::Ref(0x7f10_0002)),
+                ],
+            )
+            .end("meta-data")
+            .end("provider")
+            .start(
+                "service",
+                &[
+                    name(".Fgs"),
+                    (
+                        Some(attr::FOREGROUND_SERVICE_TYPE),
+                        "foregroundServiceType",
+                        Val::Int(0x4000_0000),
+                    ),
+                ],
+            )
+            .start(
+                "property",
+                &[
+                    name("android.app.PROPERTY_SPECIAL_USE_FGS_SUBTYPE"),
+                    (
+                        Some(attr::VALUE),
+                        "value",
+                        Val::Str("sync of the user's notes"),
+                    ),
+                ],
+            )
+            .end("property")
+            .end("service")
+            .start(
+                "activity",
+                &[
+                    name(".Main"),
+                    (Some(attr::ICON), "icon", Val::Ref(0x7f0d_0001)),
+                ],
+            )
+            .start("intent-filter", &[])
+            .start("action", &[name("android.intent.action.MAIN")])
+            .end("action")
+            .start("category", &[name("android.intent.category.LAUNCHER")])
+            .end("category")
+            .end("intent-filter")
+            .end("activity")
+            .start(
+                "activity",
+                &[
+                    name(".Other"),
+                    (Some(attr::ICON), "icon", Val::Ref(0x7f0d_0002)),
+                ],
+            )
+            .end("activity")
+            .end("application")
+        });
+        assert_eq!(
+            m.provider_access,
+            [ProviderAccess {
+                provider: "com.example.app.Files".into(),
+                read_permission: Some("p.READ".into()),
+                write_permission: None,
+                path_permissions: vec![PathPermission {
+                    kind: "pathPrefix".into(),
+                    path: "/open".into(),
+                    read_permission: Some("p.BOTH".into()),
+                    write_permission: Some("p.W".into()),
+                }],
+            }]
+        );
+        let props: Vec<(&str, &str, Option<&str>)> = m
+            .properties
+            .iter()
+            .map(|p| (p.owner.as_str(), p.name.as_str(), p.value.as_deref()))
+            .collect();
+        assert_eq!(
+            props,
+            [
+                ("", "app.prop", Some("v")),
+                (
+                    "com.example.app.Fgs",
+                    "android.app.PROPERTY_SPECIAL_USE_FGS_SUBTYPE",
+                    Some("sync of the user's notes")
+                ),
+            ]
+        );
+        // Only the meta-data whose files are read, and only launcher icons.
+        assert_eq!(
+            m.refs.meta_data,
+            [(
+                "com.example.app.Files".to_owned(),
+                "android.support.FILE_PROVIDER_PATHS".to_owned(),
+                0x7f10_0001
+            )]
+        );
+        assert_eq!(
+            m.refs.icons,
+            [
+                (String::new(), 0x7f0d_0000),
+                ("com.example.app.Main".to_owned(), 0x7f0d_0001)
+            ]
+        );
     }
 
     #[test]

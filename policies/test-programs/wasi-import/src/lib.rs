@@ -6,7 +6,7 @@ wit_bindgen::generate!({
         package test:wasi-import;
         world hostile {
             import wasi:cli/environment@0.2.0;
-            include shelfgate:policy/policy-module@0.1.1;
+            include shelfgate:policy/policy-module@0.1.2;
         }
     "#,
     path: ["../../../wit", "wit/wasi-environment.wit"],

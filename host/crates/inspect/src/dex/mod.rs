@@ -117,6 +117,10 @@ pub enum DexOrigin {
 
 /// Longest URL kept; longer strings are data, not links.
 const MAX_URL_LEN: usize = 2048;
+/// Most component-class strings kept (`foreign_components`), and the
+/// longest: a Java class name past this is data.
+const MAX_COMPONENT_STRINGS: usize = 256;
+const MAX_COMPONENT_NAME: usize = 256;
 
 /// Accumulates facts over the dex files of one APK.
 #[derive(Debug, Default)]
@@ -129,6 +133,8 @@ pub struct DexIndex {
     /// `(key, method as written) -> callers`.
     refs: BTreeMap<(&'static str, String), BTreeSet<String>>,
     urls: BTreeSet<String>,
+    /// String constants shaped like a service or receiver class name.
+    components: BTreeSet<String>,
 }
 
 /// The `classes*.dex` entries Android loads, in order: `classes.dex`, then
@@ -233,6 +239,9 @@ impl DexIndex {
         for url in found.urls {
             insert_bounded(&mut self.urls, url, limits.max_dex_urls as usize);
         }
+        for name in found.components {
+            insert_bounded(&mut self.components, name, MAX_COMPONENT_STRINGS);
+        }
         Ok(())
     }
 
@@ -242,7 +251,7 @@ impl DexIndex {
         let tables = tables();
         let classes = self.index_names(dex)?;
         let tags = tags(dex, tables)?;
-        let (urls, needles) = scan_strings(dex, tables, limits)?;
+        let (urls, components, needles) = scan_strings(dex, tables, limits)?;
         let mut slots = Slots::default();
         match_methods(dex, &tags, tables, &needles, &mut slots)?;
         match_fields(dex, &tags, tables, &mut slots)?;
@@ -250,6 +259,7 @@ impl DexIndex {
         Ok(Found {
             refs: slots.into_refs(),
             urls,
+            components,
         })
     }
 
@@ -305,6 +315,13 @@ impl DexIndex {
                 })
                 .collect(),
             urls: self.urls.into_iter().collect(),
+            // A class this APK defines is its own, whatever its package.
+            foreign_components: Some(
+                self.components
+                    .into_iter()
+                    .filter(|c| !defined.contains(c))
+                    .collect(),
+            ),
         };
         (
             facts,
@@ -323,14 +340,16 @@ fn tags(dex: &Dex<'_>, tables: &Tables) -> Result<Vec<Option<u16>>, Malformed> {
         .collect()
 }
 
-/// URLs of every string, and the index of each string the API table's
-/// `with_string` conditions name (`None` where the file lacks it).
+/// URLs of every string, the strings shaped like a component class name,
+/// and the index of each string the API table's `with_string` conditions
+/// name (`None` where the file lacks it).
 fn scan_strings(
     dex: &Dex<'_>,
     tables: &Tables,
     limits: &Limits,
-) -> Result<(BTreeSet<String>, Vec<Option<u32>>), Malformed> {
+) -> Result<(BTreeSet<String>, BTreeSet<String>, Vec<Option<u32>>), Malformed> {
     let mut urls = BTreeSet::new();
+    let mut components = BTreeSet::new();
     let mut needles = vec![None; tables.needles.len()];
     let http = memchr::memmem::Finder::new(b"http");
     for s in 0..dex.string_count() {
@@ -338,13 +357,18 @@ fn scan_strings(
         for_each_url(text, &http, |url| {
             insert_bounded(&mut urls, url.to_owned(), limits.max_dex_urls as usize);
         });
+        if is_component_class(text) {
+            if let Ok(name) = std::str::from_utf8(text) {
+                insert_bounded(&mut components, name.to_owned(), MAX_COMPONENT_STRINGS);
+            }
+        }
         if let Some(i) = tables.needles.iter().position(|&n| n == text) {
             if let Some(slot @ None) = needles.get_mut(i) {
                 *slot = Some(s);
             }
         }
     }
-    Ok((urls, needles))
+    Ok((urls, components, needles))
 }
 
 /// Match `method_ids` against the table: by declaring class, or for
@@ -463,7 +487,41 @@ fn find_callers(
 struct Found {
     refs: Vec<((&'static str, String), BTreeSet<String>)>,
     urls: BTreeSet<String>,
+    components: BTreeSet<String>,
 }
+
+/// A dotted Java class name in a package of at least two segments whose
+/// simple name ends in `Service` or `Receiver`: what an explicit
+/// `ComponentName` for `startService`, `bindService` or `sendBroadcast`
+/// names. The suffix test comes first, so most strings cost one compare.
+fn is_component_class(s: &[u8]) -> bool {
+    if !(s.ends_with(b"Service") || s.ends_with(b"Receiver")) || s.len() > MAX_COMPONENT_NAME {
+        return false;
+    }
+    let mut dots = 0;
+    let mut segment_start = true;
+    for &b in s {
+        match b {
+            b'.' if !segment_start => {
+                dots += 1;
+                segment_start = true;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => segment_start = false,
+            b'0'..=b'9' if !segment_start => {}
+            _ => return false,
+        }
+    }
+    // The simple name: after the last dot, starting upper-case.
+    let simple = s.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    dots >= 2
+        && !segment_start
+        && simple.first().is_some_and(u8::is_ascii_uppercase)
+        && !PLATFORM_PACKAGES.iter().any(|p| s.starts_with(p))
+}
+
+/// Packages of the platform itself: a service name there is an interface
+/// or action (`android.media.browse.MediaBrowserService`), not another app.
+const PLATFORM_PACKAGES: &[&[u8]] = &[b"android.", b"androidx.", b"java.", b"javax.", b"dalvik."];
 
 /// The sensitive references of one file, each with a slot for its callers.
 #[derive(Debug, Default)]
@@ -714,6 +772,29 @@ mod tests {
         let mut out = Vec::new();
         for_each_url(s.as_bytes(), &http, |u| out.push(u.to_owned()));
         out
+    }
+
+    #[test]
+    fn component_class_strings() {
+        for yes in [
+            "com.xiaomi.push.service.XMPushService",
+            "cn.jpush.android.service.PushReceiver",
+            "a.b.C$InnerService",
+        ] {
+            assert!(is_component_class(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "XMPushService",
+            "push.Service",
+            "com.a.service",
+            "android.media.browse.MediaBrowserService",
+            "com.a b.CService",
+            "com..a.BService",
+            "com.a.1BService",
+            "start the Service",
+        ] {
+            assert!(!is_component_class(no.as_bytes()), "{no}");
+        }
     }
 
     #[test]

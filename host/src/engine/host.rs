@@ -255,8 +255,11 @@ impl host::HostFacts for State {
             .unwrap_or_default())
     }
 
-    fn properties(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<Vec<ManifestProperty>> {
-        Ok(self.input()?.facts.properties.clone().unwrap_or_default())
+    fn properties(
+        &mut self,
+        _: Resource<FactsHandle>,
+    ) -> wasmtime::Result<Option<Vec<ManifestProperty>>> {
+        Ok(self.input()?.facts.properties.clone())
     }
 
     fn accessibility_configs(

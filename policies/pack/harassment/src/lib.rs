@@ -5,7 +5,9 @@
 //! One file per rule; `input` fetches what they share once per evaluation.
 
 mod account;
+mod associated;
 mod autostart;
+mod hidden_icon;
 mod input;
 mod popups;
 mod renewal;
@@ -28,7 +30,7 @@ impl Policy for Harassment {
         ];
         PolicyMetadata {
             id: "harassment".into(),
-            version: "0.1.0".into(),
+            version: "0.2.0".into(),
             title: "Harassment and obstacles".into(),
             rules: rules.iter().map(|r| r.id.to_string()).collect(),
             reads: ["manifest", "dex", "sdk", "listing", "context"]
@@ -57,6 +59,8 @@ impl Policy for Harassment {
         uninstall::check(&input, &mut findings);
         account::check(&input, &mut findings);
         renewal::check(&input, &mut findings);
+        associated::check(facts, listing, context, &mut findings);
+        hidden_icon::check(facts, &mut findings);
         findings
     }
 }

@@ -4,12 +4,19 @@
 //! is exported, or the install fails (hard reject). An exported service,
 //! receiver or provider without a permission (or guarded only by a
 //! `normal` custom permission any app may request) is open to every app
-//! on the device: rectify. Receivers that listen only for broadcasts the
-//! system alone may send are not reachable that way. Components of a
-//! bundled SDK name that SDK.
+//! on the device: rectify. A provider's `readPermission` and
+//! `writePermission` (contract 0.1.2) guard each direction in place of its
+//! `permission`, so a provider is open when either direction is. A
+//! provider that grants URI permissions from a FileProvider paths file with
+//! `<root-path>` can hand out any file on the device the app can read:
+//! rectify. Receivers that listen only for broadcasts the system alone may
+//! send are not reachable that way. Components of a bundled SDK name that
+//! SDK.
 
 use shelfgate_policy_sdk::prelude::*;
-use shelfgate_policy_sdk::types::{Component, ComponentKind, DeclaredPermission};
+use shelfgate_policy_sdk::types::{
+    Component, ComponentKind, DeclaredPermission, ProviderAccess, SdkMatch,
+};
 
 pub const RULE: Rule = Rule {
     id: "SEC-EXPORT-047",
@@ -65,7 +72,11 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
     }
     let declared = facts.declared_permissions();
     let sdks = facts.sdks();
+    let access = facts.provider_access();
     for c in &components {
+        let access = access
+            .iter()
+            .find(|a| c.kind == ComponentKind::Provider && a.provider == c.name);
         let kind = kind_name(c.kind);
         let path = manifest::component_path(kind, &c.name);
         let sdk = attribution::sdk_of_component(&sdks, &c.name).map(|s| s.id.clone());
@@ -87,7 +98,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
                 .evidence(EvidenceSource::Manifest, format!("{path}/intent-filter/action"), json::strs(c.intent_actions.iter().map(String::as_str)))
                 .evidence(EvidenceSource::Manifest, "uses-sdk@targetSdkVersion", json::num(target))
                 .expected("android:exported=\"true\" or \"false\" on every component with an intent filter")
-        } else if reachable_unprotected(c, &declared) {
+        } else if reachable_unprotected(c, access, &declared) {
             let guard = c.permission.as_deref();
             RULE.rectify(context)
                 .en(format!(
@@ -108,16 +119,33 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         } else {
             continue;
         };
+        // The open directions of a provider, when its read/write
+        // permissions are known.
+        let finding = match access.map(|a| open_directions(c, a, &declared)) {
+            Some(open) if !needs_attr && !open.is_empty() => finding.evidence(
+                EvidenceSource::Manifest,
+                format!("{path}@readPermission|writePermission"),
+                json::strs(open.iter().copied()),
+            ),
+            _ => finding,
+        };
         let finding = match sdk {
             Some(id) => finding.sdk(id),
             None => finding,
         };
         out.push(finding.build());
     }
+    check_root_paths(facts, &components, &sdks, context, out);
 }
 
 /// Exported, enabled, and guarded by nothing another app must be granted.
-fn reachable_unprotected(c: &Component, declared: &[DeclaredPermission]) -> bool {
+/// A provider's read and write permissions guard each direction; either
+/// one left open is enough.
+fn reachable_unprotected(
+    c: &Component,
+    access: Option<&ProviderAccess>,
+    declared: &[DeclaredPermission],
+) -> bool {
     if !c.exported || !c.enabled {
         return false;
     }
@@ -135,10 +163,36 @@ fn reachable_unprotected(c: &Component, declared: &[DeclaredPermission]) -> bool
     {
         return false;
     }
-    match c.permission.as_deref() {
+    match access {
+        Some(a) => !open_directions(c, a, declared).is_empty(),
+        None => weak(c.permission.as_deref(), declared),
+    }
+}
+
+/// Which of a provider's directions (`read`, `write`) no strong permission
+/// guards.
+fn open_directions(
+    c: &Component,
+    a: &ProviderAccess,
+    declared: &[DeclaredPermission],
+) -> Vec<&'static str> {
+    let base = c.permission.as_deref();
+    let mut open = Vec::new();
+    if weak(a.read_permission.as_deref().or(base), declared) {
+        open.push("read");
+    }
+    if weak(a.write_permission.as_deref().or(base), declared) {
+        open.push("write");
+    }
+    open
+}
+
+/// No permission, or one this app defines at `normal` level. A permission
+/// this app defines protects only as well as its level; one defined
+/// elsewhere (the platform's, a partner's) is assumed to.
+fn weak(permission: Option<&str>, declared: &[DeclaredPermission]) -> bool {
+    match permission {
         None => true,
-        // A permission this app defines protects only as well as its level;
-        // one defined elsewhere (the platform's, a partner's) is assumed to.
         Some(p) => declared.iter().find(|d| d.name == p).is_some_and(|d| {
             d.protection_level.as_deref().is_none_or(|level| {
                 level
@@ -147,6 +201,47 @@ fn reachable_unprotected(c: &Component, declared: &[DeclaredPermission]) -> bool
                     .is_some_and(|base| base.trim() == "normal")
             })
         }),
+    }
+}
+
+/// Providers granting URI permissions over a FileProvider paths file that
+/// shares `<root-path>`: the whole device file system the app can read.
+fn check_root_paths(
+    facts: &Facts,
+    components: &[Component],
+    sdks: &[SdkMatch],
+    context: &Context,
+    out: &mut Vec<Finding>,
+) {
+    let paths = facts.file_provider_paths();
+    for p in &paths {
+        let Some(root) = p.entries.iter().find(|e| e.kind == "root-path") else {
+            continue;
+        };
+        let grants = components.iter().any(|c| {
+            c.kind == ComponentKind::Provider && c.name == p.provider && c.grant_uri_permissions
+        });
+        if !grants {
+            continue;
+        }
+        let sdk = attribution::sdk_of_component(sdks, &p.provider).map(|s| s.id.clone());
+        let path = manifest::component_path("provider", &p.provider);
+        out.push(
+            RULE.rectify(context)
+                .en(format!(
+                    "FileProvider {} shares <root-path> (name \"{}\", path \"{}\") in {}: a granted URI can expose any file the app can read, not only its own.",
+                    p.provider, root.name, root.path, p.path
+                ))
+                .zh(format!(
+                    "FileProvider {} 在 {} 中共享 <root-path>（name “{}”，path “{}”），授予的 URI 可暴露应用可读取的任意文件。",
+                    p.provider, p.path, root.name, root.path
+                ))
+                .evidence(EvidenceSource::Manifest, format!("{path}@grantUriPermissions"), json::bool(true))
+                .evidence(EvidenceSource::Manifest, format!("{}/root-path[@name='{}']", p.path, root.name), json::str(&root.path))
+                .expected("only the app's own directories (files-path, cache-path, external-files-path) in FileProvider paths")
+                .maybe_sdk(sdk)
+                .build(),
+        );
     }
 }
 

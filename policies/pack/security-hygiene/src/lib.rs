@@ -35,7 +35,7 @@ impl Policy for SecurityHygiene {
     fn metadata() -> PolicyMetadata {
         PolicyMetadata {
             id: "security-hygiene".into(),
-            version: "0.2.1".into(),
+            version: "0.3.0".into(),
             title: "Security hygiene".into(),
             rules: [
                 debug::RULE,

@@ -6,9 +6,11 @@
 //! wants each type declared in Play Console with its use case.
 //!
 //! "Started in the foreground" is read from the dex: the service class is
-//! among the callers of `Service.startForeground`. The `<property>` that a
-//! `specialUse` service must carry (`PROPERTY_SPECIAL_USE_FGS_SUBTYPE`) is
-//! not among the facts and is not checked.
+//! among the callers of `Service.startForeground`. A `specialUse` service
+//! must name its use in a `<property>` `PROPERTY_SPECIAL_USE_FGS_SUBTYPE`,
+//! which Play reviews: without it, reject for Play. Facts stored before
+//! contract 0.1.2 carry no properties (`facts.properties()` is none), and
+//! then nothing is inferred.
 
 use shelfgate_pack_data::play::fgs_type;
 use shelfgate_policy_sdk::prelude::*;
@@ -24,6 +26,7 @@ pub const RULE: Rule = Rule {
 /// Android 14: types and their permissions are enforced from this target.
 const TYPES_REQUIRED_TARGET: u32 = 34;
 const FOREGROUND_SERVICE: &str = "android.permission.FOREGROUND_SERVICE";
+const SPECIAL_USE_SUBTYPE: &str = "android.app.PROPERTY_SPECIAL_USE_FGS_SUBTYPE";
 
 pub fn check(input: &Input, facts: &Facts, out: &mut Vec<Finding>) {
     if input.target_sdk < TYPES_REQUIRED_TARGET {
@@ -43,8 +46,44 @@ pub fn check(input: &Input, facts: &Facts, out: &mut Vec<Finding>) {
                 .collect()
         })
         .unwrap_or_default();
+    let special_use = |c: &&shelfgate_policy_sdk::types::Component| {
+        c.foreground_service_type
+            .as_deref()
+            .is_some_and(|t| t.split('|').any(|t| t.trim() == "specialUse"))
+    };
+    // Fetched only when a Play app has a specialUse service.
+    let properties = if input.play && input.services().any(|c| special_use(&c)) {
+        facts.properties()
+    } else {
+        None
+    };
     for service in input.services() {
         let path = format!("service[@name='{}']", service.name);
+        if let Some(props) = properties.as_ref().filter(|_| special_use(&service)) {
+            let subtype = props
+                .iter()
+                .find(|p| p.owner == service.name && p.name == SPECIAL_USE_SUBTYPE)
+                .and_then(|p| p.value.as_deref().or(p.resource.as_deref()))
+                .filter(|v| !v.trim().is_empty());
+            if subtype.is_none() {
+                out.push(
+                    RULE.reject()
+                        .en(format!(
+                            "Service {} has foregroundServiceType specialUse but no <property android:name=\"{SPECIAL_USE_SUBTYPE}\"> naming its use, which Google Play reviews.",
+                            service.name
+                        ))
+                        .zh(format!(
+                            "服务 {} 的 foregroundServiceType 为 specialUse，但未通过 <property android:name=\"{SPECIAL_USE_SUBTYPE}\"> 说明其用途，Google Play 审核需要该说明。",
+                            service.name
+                        ))
+                        .evidence(EvidenceSource::Manifest, format!("{path}@foregroundServiceType"), json::str("specialUse"))
+                        .evidence(EvidenceSource::Manifest, format!("{path}/property[@name='{SPECIAL_USE_SUBTYPE}']"), json::null())
+                        .expected("a PROPERTY_SPECIAL_USE_FGS_SUBTYPE property with the use case")
+                        .maybe_sdk(input.sdk_of(&service.name))
+                        .build(),
+                );
+            }
+        }
         let sdk = input.sdk_of(&service.name);
         let types: Vec<&str> = service
             .foreground_service_type

@@ -36,7 +36,7 @@ impl Policy for StoreTechnical {
     fn metadata() -> PolicyMetadata {
         PolicyMetadata {
             id: "store-technical".into(),
-            version: "0.2.0".into(),
+            version: "0.3.0".into(),
             title: "Store technical requirements".into(),
             rules: [
                 target::CN_RULE,
@@ -68,7 +68,7 @@ impl Policy for StoreTechnical {
         let input = play::Input::gather(facts, listing, context);
         sms::check(&input, &mut out);
         declared::check(&input, &mut out);
-        accessibility::check(&input, context, &mut out);
+        accessibility::check(&input, facts, context, &mut out);
         alarms::check(&input, facts, context, &mut out);
         fgs::check(&input, facts, &mut out);
         out

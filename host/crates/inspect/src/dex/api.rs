@@ -124,6 +124,9 @@ pub(crate) const METHODS: &[Api] = &[
         &[b"I", b"Landroid/app/Notification;"]),
     sub("service.start-foreground", "Landroid/app/Service;", "startForeground",
         &[b"I", b"Landroid/app/Notification;", b"I"]),
+    m("component.explicit", "Landroid/content/ComponentName;", "<init>"),
+    m("component.explicit", "Landroid/content/Intent;", "setClassName"),
+    m("component.explicit", "Landroid/content/Intent;", "setComponent"),
 ];
 
 /// Static field reads, matched on `field_ids`.

@@ -62,6 +62,7 @@
 //! | `alarm.repeating` | `AlarmManager.setRepeating`, `setInexactRepeating` |
 //! | `alarm.exact` | `AlarmManager.setExact`, `setExactAndAllowWhileIdle`, `setAlarmClock` |
 //! | `service.start-foreground` | `Service.startForeground` |
+//! | `component.explicit` | constructing a `ComponentName`; `Intent.setClassName`, `setComponent` (with `foreign_components`, how another app's service is started or bound) |
 //! | `tls.trust-all` | a defined `X509TrustManager` whose `checkServerTrusted` is only `return-void` |
 //! | `tls.hostname-verifier-all` | a defined `HostnameVerifier` whose `verify` only returns `true` |
 //!

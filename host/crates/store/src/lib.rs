@@ -21,6 +21,7 @@
 
 mod codec;
 mod error;
+mod job;
 mod model;
 mod sqlite;
 
@@ -38,6 +39,7 @@ pub use model::{
     RecheckCounts, RecheckEntry, RecheckOutcome, RecheckResult, RecheckRun, RecheckStatus,
     SubmissionRecord, VerdictEntry, VerdictKey, VerdictOrigin,
 };
+pub use job::{CallbackState, JobRecord, JobStatus, NewJob};
 pub use sqlite::{SqliteStore, StoreOptions};
 
 pub trait Store: Send + Sync {
@@ -112,6 +114,39 @@ pub trait Store: Send + Sync {
     fn policy_sets(&self, limit: usize) -> Result<Vec<PolicySetRecord>>;
     fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
     fn audit_log(&self, after_seq: Option<i64>, limit: usize) -> Result<Vec<AuditRecord>>;
+    /// Appends many entries in one transaction: the audit of checks, which
+    /// arrive faster than one commit each could keep up with. Committed
+    /// before it returns; a backend may skip the fsync (the entries then
+    /// survive a crash of the process, not a power cut).
+    fn append_audit_batch(&self, entries: &[AuditEntry]) -> Result<()>;
+
+    // --- Update continuity ---------------------------------------------------------------
+
+    /// The latest verdict a submission of `package` got that put it on the
+    /// shelf (pass or rectify), for an APK other than `except_apk`: the
+    /// "previous version" an update is compared against.
+    fn last_accepted(&self, package: &str, except_apk: &str) -> Result<Option<VerdictEntry>>;
+
+    // --- Asynchronous jobs ---------------------------------------------------------------
+
+    /// Records a pending job before it is acknowledged.
+    fn create_job(&self, job: &NewJob<'_>) -> Result<()>;
+    /// Ends a pending job with its result (`Done`) or problem (`Failed`);
+    /// a conflict if it is not pending.
+    fn finish_job(
+        &self,
+        id: &str,
+        status: JobStatus,
+        outcome: &serde_json::Value,
+        at: SystemTime,
+    ) -> Result<JobRecord>;
+    fn set_job_callback(&self, id: &str, state: CallbackState) -> Result<()>;
+    fn job(&self, id: &str) -> Result<Option<JobRecord>>;
+    /// Pending jobs, and finished ones whose callback is still to deliver.
+    fn unfinished_jobs(&self, limit: usize) -> Result<Vec<JobRecord>>;
+    fn pending_job_count(&self) -> Result<u64>;
+    /// Forgets settled jobs that finished before `before`; returns how many.
+    fn purge_jobs(&self, before: SystemTime) -> Result<u64>;
 
     // --- Recheck ------------------------------------------------------------------------
 

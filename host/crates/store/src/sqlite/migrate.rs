@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0003_app_sdks_package",
         sql: include_str!("../../migrations/0003_app_sdks_package.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_jobs",
+        sql: include_str!("../../migrations/0004_jobs.sql"),
+    },
 ];
 
 /// Brings the database at `path` up to this build's schema.

@@ -27,6 +27,7 @@ mod cases;
 mod columns;
 mod content;
 mod import;
+mod jobs;
 mod migrate;
 mod policy;
 mod pool;
@@ -252,6 +253,48 @@ impl Store for SqliteStore {
 
     fn audit_log(&self, after_seq: Option<i64>, limit: usize) -> Result<Vec<AuditRecord>> {
         self.read(|c| policy::audit_log(c, after_seq, limit))
+    }
+
+    fn append_audit_batch(&self, entries: &[AuditEntry]) -> Result<()> {
+        jobs::append_audit_batch(self, entries)
+    }
+
+    fn last_accepted(&self, package: &str, except_apk: &str) -> Result<Option<VerdictEntry>> {
+        self.read(|c| jobs::last_accepted(c, package, except_apk))
+    }
+
+    fn create_job(&self, job: &crate::NewJob<'_>) -> Result<()> {
+        jobs::create(self, job)
+    }
+
+    fn finish_job(
+        &self,
+        id: &str,
+        status: crate::JobStatus,
+        outcome: &serde_json::Value,
+        at: SystemTime,
+    ) -> Result<crate::JobRecord> {
+        jobs::finish(self, id, status, outcome, at)
+    }
+
+    fn set_job_callback(&self, id: &str, state: crate::CallbackState) -> Result<()> {
+        jobs::set_callback_state(self, id, state)
+    }
+
+    fn job(&self, id: &str) -> Result<Option<crate::JobRecord>> {
+        self.read(|c| jobs::job(c, id))
+    }
+
+    fn unfinished_jobs(&self, limit: usize) -> Result<Vec<crate::JobRecord>> {
+        self.read(|c| jobs::unfinished(c, limit))
+    }
+
+    fn pending_job_count(&self) -> Result<u64> {
+        self.read(jobs::count_pending)
+    }
+
+    fn purge_jobs(&self, before: SystemTime) -> Result<u64> {
+        jobs::purge(self, before)
     }
 
     fn apps_after(

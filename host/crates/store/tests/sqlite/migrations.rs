@@ -16,7 +16,9 @@ fn migrates_from_empty_and_reopens() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 3]);
+    // Every migration this build knows, in order (4 is the jobs table).
+    assert!(versions.starts_with(&[1, 2, 3, 4]), "{versions:?}");
+    assert!(versions.windows(2).all(|w| w[0] < w[1]));
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -27,7 +29,7 @@ fn migrates_from_empty_and_reopens() {
     let count: i64 = conn
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(count, 3);
+    assert_eq!(count, versions.len() as i64);
 }
 
 #[test]
@@ -46,7 +48,8 @@ fn refuses_a_newer_database() {
         Err(StoreError::SchemaTooNew {
             found, supported, ..
         }) => {
-            assert_eq!((found, supported), (99, 3))
+            assert_eq!(found, 99);
+            assert!(supported >= 4, "{supported}");
         }
         other => panic!("expected SchemaTooNew, got {:?}", other.err()),
     }

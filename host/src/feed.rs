@@ -18,14 +18,21 @@
 //! Revisions only move forward for a given bundle id: an older revision,
 //! even one properly signed and still valid, is refused, so a feed that
 //! replays yesterday's bundle cannot roll the rules back.
+//!
+//! A bundle's `expires_at` binds while it serves, not only when it is
+//! loaded: the first request after it passes swaps in the built-in pack
+//! (the one set that never expires; the last good set is this very bundle)
+//! and [`Status::expired`], `/readyz` and `shelfgate_policy_set_expired`
+//! say so until a valid bundle arrives. No verdict names an expired set.
 
 pub mod poll;
 pub mod watch;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -37,6 +44,7 @@ use shelfgate_store::{PolicySetActivation, Store, StoreError};
 use tracing::{info, warn};
 use utoipa::ToSchema;
 
+use crate::clock::Clock;
 use crate::engine::LoadError;
 use crate::evaluate::Evaluator;
 use crate::metrics::Metrics;
@@ -146,6 +154,20 @@ pub struct Status {
     pub swaps: u64,
     pub feed: Option<FeedStatus>,
     pub policy_dir: Option<String>,
+    /// Set while the bundle that was active has expired and the built-in
+    /// pack serves in its place.
+    pub expired: Option<Expired>,
+}
+
+/// An active bundle that reached its `expires_at` while serving.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Expired {
+    pub set_id: String,
+    pub expires_at: String,
+    /// When the fallback took over.
+    pub replaced_at: String,
+    /// The set serving instead.
+    pub serving: String,
 }
 
 /// Why a bundle was not activated.
@@ -209,6 +231,7 @@ struct Prepared {
     set: PolicySet,
     bundle: BundleInfo,
     manifest: Value,
+    expires_at: SystemTime,
 }
 
 /// Activates policy sets and reports on it.
@@ -223,6 +246,11 @@ pub struct Activator {
     /// order; held across compilation, never by a request.
     serial: Mutex<()>,
     status: Mutex<Status>,
+    clock: Arc<dyn Clock>,
+    /// `expires_at` of the active bundle, unix ms (`i64::MAX`: none). Read
+    /// on every request, so an atomic rather than the status lock.
+    expires_ms: AtomicI64,
+    builtin: Arc<PolicySet>,
 }
 
 /// What start-up restored.
@@ -241,12 +269,15 @@ impl Activator {
         metrics: Arc<Metrics>,
         trusted: TrustedKeys,
         limits: BundleLimits,
+        clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Started> {
         let builtin = PolicySet::builtin(evaluator.engine())
             .map_err(|e| anyhow::anyhow!("loading the built-in policy pack: {e}"))?;
         let last_good = store.last_good_policy_set()?;
+        let active = ActiveSet::new(builtin);
+        let builtin = active.get();
         let me = Activator {
-            active: Arc::new(ActiveSet::new(builtin)),
+            active: Arc::new(active),
             evaluator,
             store,
             metrics,
@@ -260,16 +291,22 @@ impl Activator {
                 swaps: 0,
                 feed: None,
                 policy_dir: None,
+                expired: None,
             }),
+            clock,
+            expires_ms: AtomicI64::new(i64::MAX),
+            builtin,
         };
         let mut restored_etag = None;
         let mut activation = None;
         if let Some(good) = &last_good {
             if let Some(bytes) = &good.bundle {
                 let source = Source::parse(&good.set.source);
-                match me.prepare(bytes, &source, SystemTime::now()) {
+                match me.prepare(bytes, &source, me.clock.now()) {
                     Ok(prepared) => {
                         info!(set = %prepared.set.id, source = %good.set.source, "restored the last good policy set");
+                        me.expires_ms
+                            .store(unix_ms(prepared.expires_at), Ordering::Release);
                         let record = activation_record(&prepared.set, Some(prepared.bundle), true);
                         me.active.swap(Arc::new(prepared.set));
                         if let Some(etag) = &good.etag {
@@ -318,9 +355,79 @@ impl Activator {
         })
     }
 
-    /// The set to evaluate with now.
+    /// The set to evaluate with now: never a bundle past its `expires_at`.
     pub fn current(&self) -> Arc<PolicySet> {
+        let expires = self.expires_ms.load(Ordering::Acquire);
+        if expires != i64::MAX && unix_ms(self.clock.now()) >= expires {
+            self.expire(expires);
+        }
         self.active.get()
+    }
+
+    /// Replaces the expired bundle by the built-in pack. Whoever clears
+    /// the deadline first does it; concurrent callers see the new set.
+    fn expire(&self, expires: i64) {
+        if self
+            .expires_ms
+            .compare_exchange(expires, i64::MAX, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
+        let now = self.clock.now();
+        let old = self.active.swap(self.builtin.clone());
+        let fallback = activation_record(&self.builtin, None, false);
+        {
+            let mut status = lock(&self.status);
+            let expires_at = status
+                .active
+                .bundle
+                .as_ref()
+                .map(|b| b.expires_at.clone())
+                .unwrap_or_default();
+            status.expired = Some(Expired {
+                set_id: old.id.clone(),
+                expires_at,
+                replaced_at: rfc3339(now),
+                serving: fallback.set_id.clone(),
+            });
+            status.last_error = Some(LoadFailure {
+                at: rfc3339(now),
+                source: old.source.clone(),
+                code: "bundle_expired_while_active".into(),
+                message: format!(
+                    "policy set `{}` expired while active; the built-in pack serves until a valid bundle is activated",
+                    old.id
+                ),
+            });
+            status.active = fallback;
+            status.swaps = status.swaps.saturating_add(1);
+        }
+        self.metrics.policy_expired(true);
+        self.metrics.swapped(Source::Builtin.kind());
+        warn!(set = %old.id, "the active policy bundle expired; serving the built-in pack");
+        // Recorded off the request path: every verdict's set has a record.
+        let store = self.store.clone();
+        let set = self.builtin.clone();
+        let spawned = std::thread::Builder::new()
+            .name("shelfgate-expiry".into())
+            .spawn(move || {
+                let recorded = store.activate_policy_set(&PolicySetActivation {
+                    id: &set.id,
+                    digest: &set.digest,
+                    source: &set.source,
+                    manifest: &set_manifest(&set),
+                    bundle: None,
+                    etag: None,
+                    activated_at: now,
+                });
+                if let Err(e) = recorded {
+                    warn!(error = %e, "recording the fallback to the built-in pack failed");
+                }
+            });
+        if let Err(e) = spawned {
+            warn!(error = %e, "cannot record the fallback to the built-in pack");
+        }
     }
 
     pub fn status(&self) -> Status {
@@ -367,7 +474,7 @@ impl Activator {
         source: &Source,
         etag: Option<&str>,
     ) -> Result<Activation, ActivationError> {
-        let now = SystemTime::now();
+        let now = self.clock.now();
         let current = lock(&self.status).active.clone();
         // Verification is cheap; do it first to know what this bundle is.
         let verified = shelfgate_bundle::verify(bytes, &self.trusted, now, &self.limits)?;
@@ -396,8 +503,13 @@ impl Activator {
         })?;
         let record = activation_record(&prepared.set, Some(prepared.bundle), false);
         self.active.swap(Arc::new(prepared.set));
+        self.expires_ms
+            .store(unix_ms(prepared.expires_at), Ordering::Release);
         self.metrics.swapped(source.kind());
         let mut status = lock(&self.status);
+        if status.expired.take().is_some() {
+            self.metrics.policy_expired(false);
+        }
         status.active = record.clone();
         status.last_success = Some(record.clone());
         status.swaps = status.swaps.saturating_add(1);
@@ -459,6 +571,7 @@ impl Activator {
             set,
             bundle,
             manifest: manifest_value,
+            expires_at: manifest.expires_at,
         })
     }
 
@@ -552,6 +665,11 @@ fn activation_record(set: &PolicySet, bundle: Option<BundleInfo>, restored: bool
 fn set_manifest(set: &PolicySet) -> Value {
     let policies: Vec<Value> = set.refs().iter().map(contract_json::to_value).collect();
     json!({ "id": set.id, "digest": set.digest, "source": set.source, "policies": policies })
+}
+
+fn unix_ms(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX - 1))
 }
 
 /// RFC 3339 in UTC with milliseconds.

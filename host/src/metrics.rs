@@ -22,6 +22,8 @@ pub enum Stage {
     Inspect,
     Evaluate,
     Store,
+    /// Waiting for a check's audit entry to be written.
+    Audit,
 }
 
 impl Stage {
@@ -31,6 +33,7 @@ impl Stage {
             Stage::Inspect => "inspect",
             Stage::Evaluate => "evaluate",
             Stage::Store => "store",
+            Stage::Audit => "audit",
         }
     }
 }
@@ -50,7 +53,11 @@ pub struct Metrics {
     shed: IntCounterVec,
     in_flight: IntGauge,
     callbacks: IntCounterVec,
-    audit_dropped: IntCounter,
+    /// Check audit entries written per transaction.
+    audit_batch: prometheus::Histogram,
+    /// 1 while the active bundle has expired and a fallback serves.
+    policy_expired: IntGauge,
+    expiries: IntCounter,
 }
 
 impl Metrics {
@@ -123,11 +130,24 @@ impl Metrics {
             "Uploads being received, inspected or evaluated.",
         )?;
         registry.register(Box::new(in_flight.clone()))?;
-        let audit_dropped = IntCounter::new(
-            "shelfgate_audit_dropped_total",
-            "Check audit entries dropped because the audit writer was saturated.",
+        let audit_batch = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "shelfgate_audit_batch_entries",
+                "Check audit entries written per transaction.",
+            )
+            .buckets(exponential_buckets(1.0, 2.0, 10)?),
         )?;
-        registry.register(Box::new(audit_dropped.clone()))?;
+        registry.register(Box::new(audit_batch.clone()))?;
+        let policy_expired = IntGauge::new(
+            "shelfgate_policy_set_expired",
+            "1 while the active bundle has expired and a fallback set serves.",
+        )?;
+        registry.register(Box::new(policy_expired.clone()))?;
+        let expiries = IntCounter::new(
+            "shelfgate_policy_expiries_total",
+            "Active bundles that reached their expires_at and were replaced.",
+        )?;
+        registry.register(Box::new(expiries.clone()))?;
         Ok(Metrics {
             registry,
             checks,
@@ -140,7 +160,9 @@ impl Metrics {
             shed,
             in_flight,
             callbacks,
-            audit_dropped,
+            audit_batch,
+            policy_expired,
+            expiries,
         })
     }
 
@@ -199,8 +221,17 @@ impl Metrics {
         self.callbacks.with_label_values(&[outcome]).inc();
     }
 
-    pub fn audit_dropped(&self) {
-        self.audit_dropped.inc();
+    pub fn audit_batch(&self, entries: usize) {
+        self.audit_batch.observe(entries as f64);
+    }
+
+    /// The active bundle expired (`true`) or a valid set replaced the
+    /// fallback (`false`).
+    pub fn policy_expired(&self, expired: bool) {
+        if expired {
+            self.expiries.inc();
+        }
+        self.policy_expired.set(i64::from(expired));
     }
 
     /// Counts an upload in flight until the guard drops.

@@ -17,7 +17,14 @@
 //!   inspection and engine limits.
 //!
 //! A submission's verdict is committed (fsynced) before the method returns,
-//! so what the API acknowledges survives `kill -9`.
+//! so what the API acknowledges survives `kill -9`; so is the case it opens
+//! or moves. A check's audit entry is written (group-committed with other
+//! checks', see [`Service::audit_check`]) before its verdict is returned.
+//!
+//! An update is judged against the last accepted version of its package
+//! ([`PreviousVersion`]: signers, lineage, permissions, version code), so
+//! update-continuity policies act on uploads exactly as `shelfgate check`
+//! with an explicit previous version.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -25,18 +32,21 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 use shelfgate_bundle::{Limits as BundleLimits, TrustedKeys};
+use shelfgate_contract::types::PreviousVersion;
 use shelfgate_contract::types::{ApkFacts, Decision, Listing, Verdict};
 use shelfgate_inspect::sdk::SdkTable;
 use shelfgate_inspect::{InspectError, Inspector, Limits as InspectLimits};
 use shelfgate_store::{
-    AppRecord, AppStatus, AuditEntry, IdempotentResponse, NewSubmission, SqliteStore, Store,
+    AppRecord, AppStatus, AuditEntry, Case, IdempotentResponse, NewSubmission, SqliteStore, Store,
     StoreError, StoreOptions, SubmissionRecord, VerdictEntry, VerdictKey,
 };
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use crate::context::{today, PlatformConfig};
+use crate::cases::{CaseConfig, CaseError, Lifecycle, VerdictRef};
+use crate::clock::{rfc3339, utc_date, Clock, SystemClock};
+use crate::context::PlatformConfig;
 use crate::engine::{Engine, EngineConfig, EvalInput};
 use crate::evaluate::Evaluator;
 use crate::feed::poll::FeedSource;
@@ -52,6 +62,13 @@ pub struct StageTimeouts {
     pub inspect: Duration,
     pub evaluate: Duration,
     pub store: Duration,
+    /// An upload that sends nothing for this long is answered 408.
+    pub upload_idle: Duration,
+    /// After [`StageTimeouts::upload_grace`], an upload slower than this
+    /// many bytes per second on average is answered 408: a slow-loris
+    /// client cannot hold an upload slot for the whole upload timeout.
+    pub upload_min_rate: u64,
+    pub upload_grace: Duration,
 }
 
 impl Default for StageTimeouts {
@@ -61,6 +78,9 @@ impl Default for StageTimeouts {
             inspect: Duration::from_secs(60),
             evaluate: Duration::from_secs(30),
             store: Duration::from_secs(15),
+            upload_idle: Duration::from_secs(20),
+            upload_min_rate: 16 << 10,
+            upload_grace: Duration::from_secs(10),
         }
     }
 }
@@ -88,6 +108,28 @@ pub struct ServiceConfig {
     pub policy_dir: Option<PathBuf>,
     pub watch_interval: Duration,
     pub feed: Option<FeedSource>,
+    /// Check audit entries waiting for the writer before checks wait.
+    pub audit_queue: usize,
+    /// Deadlines of the cases submissions open.
+    pub cases: CaseConfig,
+    /// Evaluation dates, case deadlines and bundle expiry read this clock.
+    pub clock: ServiceClock,
+}
+
+/// The service's clock; tests inject a [`FakeClock`](crate::clock::FakeClock).
+#[derive(Clone)]
+pub struct ServiceClock(pub Arc<dyn Clock>);
+
+impl Default for ServiceClock {
+    fn default() -> Self {
+        ServiceClock(Arc::new(SystemClock))
+    }
+}
+
+impl std::fmt::Debug for ServiceClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ServiceClock({})", rfc3339(self.0.now()))
+    }
 }
 
 impl ServiceConfig {
@@ -112,6 +154,9 @@ impl ServiceConfig {
             policy_dir: None,
             watch_interval: Duration::from_secs(1),
             feed: None,
+            audit_queue: AUDIT_QUEUE,
+            cases: CaseConfig::default(),
+            clock: ServiceClock::default(),
         }
     }
 }
@@ -125,6 +170,8 @@ pub enum ServiceError {
     Timeout { stage: Stage, timeout: Duration },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the audit log could not be written: {0}")]
+    Audit(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -142,6 +189,8 @@ pub struct Evaluated {
     /// (queueing excluded): what the rest of a request's latency is
     /// measured against.
     pub work: Vec<(Stage, Duration)>,
+    /// The last accepted version this upload was judged against.
+    pub previous: Option<PreviousVersion>,
 }
 
 /// A submission to record.
@@ -164,12 +213,19 @@ pub struct Service {
     cpu: Arc<Semaphore>,
     uploads_dir: PathBuf,
     restored_etag: Option<(Source, String)>,
-    audit: mpsc::Sender<AuditEntry>,
-    audit_rx: Mutex<Option<mpsc::Receiver<AuditEntry>>>,
+    audit: mpsc::Sender<QueuedAudit>,
+    audit_rx: Mutex<Option<mpsc::Receiver<QueuedAudit>>>,
+    lifecycle: Arc<Lifecycle>,
 }
 
-/// Check audit entries waiting to be written before new ones are dropped.
+/// A check's audit entry and who waits for it to be written.
+type QueuedAudit = (AuditEntry, oneshot::Sender<Result<(), String>>);
+
+/// Check audit entries waiting for the writer; beyond it, checks wait
+/// (back-pressure) rather than an entry being dropped.
 const AUDIT_QUEUE: usize = 4096;
+/// Audit entries written per transaction at most.
+const AUDIT_BATCH: usize = 512;
 
 impl Service {
     /// Opens the data directory and makes a policy set active. Blocking:
@@ -204,6 +260,7 @@ impl Service {
             metrics.clone(),
             config.trusted_keys.clone(),
             config.bundle_limits.clone(),
+            config.clock.0.clone(),
         )?;
         let policies = started.activator;
         if let Some(dir) = &config.policy_dir {
@@ -217,7 +274,11 @@ impl Service {
         } else {
             config.inspect_workers
         };
-        let (audit, audit_rx) = mpsc::channel(AUDIT_QUEUE);
+        let (audit, audit_rx) = mpsc::channel(config.audit_queue.max(1));
+        let lifecycle = Arc::new(
+            Lifecycle::new(store.clone(), config.clock.0.clone(), config.cases.clone())
+                .map_err(|e| anyhow::anyhow!("the case configuration: {e}"))?,
+        );
         let active = policies.current();
         info!(set = %active.id, source = %active.source, policies = active.policies.len(), "policy set active");
         Ok(Service {
@@ -232,6 +293,7 @@ impl Service {
             restored_etag: started.restored_etag,
             audit,
             audit_rx: Mutex::new(Some(audit_rx)),
+            lifecycle,
         })
     }
 
@@ -244,6 +306,7 @@ impl Service {
                 self.store.clone(),
                 rx,
                 shutdown.clone(),
+                self.metrics.clone(),
             )));
         }
         if let Some(dir) = &self.config.policy_dir {
@@ -315,7 +378,7 @@ impl Service {
         listing: &ListingUpload,
     ) -> Result<Evaluated, ServiceError> {
         let set = self.policies.current();
-        let date = today();
+        let date = utc_date(self.config.clock.0.now());
         if let Some(hit) = self.cached(apk, listing, &set, &date).await? {
             return Ok(hit);
         }
@@ -345,7 +408,11 @@ impl Service {
         })?;
         let facts = Arc::new(facts);
 
-        let context = self.config.platform.context(&listing.listing, &date, None);
+        let previous = self.previous_version(&facts.package, &apk.sha256).await?;
+        let context = self
+            .config
+            .platform
+            .context(&listing.listing, &date, previous.clone());
         let input = Arc::new(EvalInput {
             facts: facts.clone(),
             listing: Arc::new(listing.listing.clone()),
@@ -368,7 +435,61 @@ impl Service {
             cached: false,
             facts: Some(facts),
             work: vec![(Stage::Inspect, inspected), (Stage::Evaluate, evaluated)],
+            previous,
         })
+    }
+
+    /// The last accepted version of `package` other than this very APK
+    /// (resubmitting the same APK is not an update of itself), as policies
+    /// see it: its signers and lineage, permissions, version code, and the
+    /// PI types its listing declared.
+    async fn previous_version(
+        &self,
+        package: &str,
+        apk_sha256: &str,
+    ) -> Result<Option<PreviousVersion>, ServiceError> {
+        let store = self.store.clone();
+        let (package, apk_sha256) = (package.to_owned(), apk_sha256.to_owned());
+        self.blocking(Stage::Store, self.config.timeouts.store, move || {
+            let Some(entry) = store.last_accepted(&package, &apk_sha256)? else {
+                return Ok(None);
+            };
+            let Some(facts) = store.facts(&entry.apk_sha256)? else {
+                return Ok(None);
+            };
+            let facts = facts.decode()?;
+            let mut pi_types: Vec<String> = match store.listing(&entry.listing_sha256)? {
+                Some(listing) => listing
+                    .decode()?
+                    .data_collection
+                    .into_iter()
+                    .map(|d| d.pi_type)
+                    .collect(),
+                None => Vec::new(),
+            };
+            pi_types.sort();
+            pi_types.dedup();
+            Ok(Some(PreviousVersion {
+                version_code: facts.version_code,
+                signer_sha256: facts
+                    .signing
+                    .signers
+                    .iter()
+                    .map(|c| c.sha256.clone())
+                    .collect(),
+                lineage_sha256: facts
+                    .signing
+                    .lineage
+                    .iter()
+                    .map(|n| n.cert_sha256.clone())
+                    .collect(),
+                permissions: facts.permissions,
+                pi_types,
+                accepted_at: rfc3339(entry.recorded_at),
+            }))
+        })
+        .await?
+        .map_err(|e: StoreError| ServiceError::Store(e))
     }
 
     async fn cached(
@@ -386,11 +507,27 @@ impl Service {
         );
         let entry: Option<VerdictEntry> = self
             .blocking(Stage::Store, self.config.timeouts.store, move || {
-                store.cached_verdict(VerdictKey {
+                let Some(entry) = store.cached_verdict(VerdictKey {
                     apk_sha256: &apk_sha,
                     listing_sha256: &listing_sha,
                     policy_set_digest: &digest,
-                })
+                })?
+                else {
+                    return Ok(None);
+                };
+                // The stored verdict was judged against the previous
+                // version of its day: still valid only if no other APK of
+                // the package was accepted since, and only a submission's
+                // verdict is known to have been judged against one.
+                let previous = store.last_accepted(&entry.package, &apk_sha)?;
+                let still_valid = match previous {
+                    None => true,
+                    Some(p) => {
+                        p.seq < entry.seq
+                            && matches!(entry.origin, shelfgate_store::VerdictOrigin::Submission(_))
+                    }
+                };
+                Ok::<_, StoreError>(still_valid.then_some(entry))
             })
             .await??;
         let Some(entry) = entry else {
@@ -411,13 +548,21 @@ impl Service {
             cached: true,
             facts: None,
             work: Vec::new(),
+            previous: None,
         }))
     }
 
     /// Stores the facts, listing and submission with its verdict, and
-    /// the idempotent response in the same transaction. Returns once it is
-    /// durable.
-    pub async fn record(&self, record: NewRecord<'_>) -> Result<SubmissionRecord, ServiceError> {
+    /// the idempotent response in the same transaction; then applies the
+    /// verdict to the app's rectification case at once (a rectify verdict
+    /// on a listed app opens one, a pass closes it, a reject on a listed
+    /// app removes it). Returns once both are durable, with the case if it
+    /// moved.
+    pub async fn record(
+        &self,
+        record: NewRecord<'_>,
+    ) -> Result<(SubmissionRecord, Option<Case>), ServiceError> {
+        let lifecycle = self.lifecycle.clone();
         let store = self.store.clone();
         let facts = record.evaluated.facts.clone();
         let apk_sha = record.apk.sha256.clone();
@@ -451,7 +596,8 @@ impl Service {
                 store.put_apk(&apk_sha, &mut file)?;
             }
             let sdk_ids: Vec<String> = facts.sdks.iter().map(|s| s.id.clone()).collect();
-            store.record_submission(&NewSubmission {
+            let before = store.app(&facts.package)?.map(|a| a.status);
+            let recorded = store.record_submission(&NewSubmission {
                 id: &id,
                 package: &facts.package,
                 verdict: &verdict,
@@ -464,10 +610,42 @@ impl Service {
                 sdk_ids: &sdk_ids,
                 received_at,
                 idempotency: idempotency.as_ref(),
-            })
+            })?;
+            // A reject acts on the app as it stood before it: removed if
+            // it was listed. Pass and rectify act on the app now listed.
+            let status = if verdict.decision == Decision::Reject {
+                before
+            } else {
+                Some(AppStatus::Listed)
+            };
+            let case = match status {
+                Some(status) => lifecycle
+                    .apply(&VerdictRef {
+                        package: &facts.package,
+                        status,
+                        decision: verdict.decision,
+                        seq: recorded.verdict.seq,
+                        deadline_working_days: verdict.deadline_working_days,
+                    })
+                    .map_err(|e| match e {
+                        CaseError::Store(e) => e,
+                        other => StoreError::Invalid(other.to_string()),
+                    })?,
+                None => None,
+            };
+            Ok::<_, StoreError>((recorded, case))
         })
         .await?
         .map_err(ServiceError::from)
+    }
+
+    /// The case lifecycle submissions drive.
+    pub fn lifecycle(&self) -> &Arc<Lifecycle> {
+        &self.lifecycle
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.config.clock.0
     }
 
     pub async fn idempotent_response(
@@ -544,8 +722,15 @@ impl Service {
         Ok(())
     }
 
-    /// Queues the audit entry of a check; the writer task stores it.
-    pub fn audit_check(&self, request_id: &str, evaluated: &Evaluated) {
+    /// Writes the audit entry of a check before returning. Entries are
+    /// queued for one writer that commits them in batches (one transaction
+    /// for all that arrived meanwhile), so the log keeps up with any check
+    /// rate; a full queue makes checks wait instead of dropping entries.
+    pub async fn audit_check(
+        &self,
+        request_id: &str,
+        evaluated: &Evaluated,
+    ) -> Result<(), ServiceError> {
         let v = &evaluated.verdict;
         let entry = AuditEntry {
             at: SystemTime::now(),
@@ -561,9 +746,17 @@ impl Service {
                 "cached": evaluated.cached,
             }),
         };
-        if self.audit.try_send(entry).is_err() {
-            self.metrics.audit_dropped();
-        }
+        let (done, written) = oneshot::channel();
+        let start = Instant::now();
+        self.audit
+            .send((entry, done))
+            .await
+            .map_err(|_| ServiceError::Audit("the audit writer has stopped".into()))?;
+        let outcome = written
+            .await
+            .map_err(|_| ServiceError::Audit("the audit writer has stopped".into()))?;
+        self.metrics.stage(Stage::Audit, start.elapsed());
+        outcome.map_err(ServiceError::Audit)
     }
 
     /// Whether the store answers within its timeout.
@@ -599,15 +792,17 @@ impl Service {
     }
 }
 
-/// Writes queued check audit entries until shutdown, then what is left.
+/// Writes queued check audit entries, in batches, until shutdown; then
+/// what is left. Each waiter learns whether its entry was written.
 async fn write_audit(
     store: Arc<dyn Store>,
-    mut rx: mpsc::Receiver<AuditEntry>,
+    mut rx: mpsc::Receiver<QueuedAudit>,
     mut shutdown: watch::Receiver<bool>,
+    metrics: Arc<Metrics>,
 ) {
     let mut stopping = false;
     loop {
-        let entry = if stopping {
+        let first = if stopping {
             rx.try_recv().ok()
         } else {
             tokio::select! {
@@ -618,14 +813,31 @@ async fn write_audit(
                 }
             }
         };
-        let Some(entry) = entry else {
+        let Some(first) = first else {
             return;
         };
+        let mut batch = vec![first];
+        while batch.len() < AUDIT_BATCH {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (entries, waiters): (Vec<AuditEntry>, Vec<_>) = batch.into_iter().unzip();
+        let count = entries.len();
         let store = store.clone();
-        match tokio::task::spawn_blocking(move || store.append_audit(&entry)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => warn!(error = %e, "writing a check to the audit log failed"),
-            Err(e) => warn!(error = %e, "the audit writer task failed"),
+        let outcome =
+            match tokio::task::spawn_blocking(move || store.append_audit_batch(&entries)).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("the audit writer task failed: {e}")),
+            };
+        metrics.audit_batch(count);
+        if let Err(e) = &outcome {
+            warn!(error = %e, entries = count, "writing checks to the audit log failed");
+        }
+        for waiter in waiters {
+            let _ = waiter.send(outcome.clone());
         }
     }
 }

@@ -317,6 +317,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub keep_apks: bool,
     /// Only send verdict callbacks to URLs starting with PREFIX; repeatable.
+    /// Without it, callbacks go only to https URLs of public addresses; a
+    /// prefix also admits http, loopback and private hosts under it.
     #[arg(long = "callback-allow", value_name = "PREFIX")]
     pub callback_allow: Vec<String>,
 }

@@ -67,6 +67,9 @@ pub enum ApiError {
     Overloaded { reason: &'static str },
     #[error("the upload was not received within {0:?}")]
     UploadTimeout(Duration),
+    /// Too slow, or silent too long: a slot is not held for a trickle.
+    #[error("{0}")]
+    UploadTooSlow(String),
     /// The cause is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -87,7 +90,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::UploadTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UploadTimeout(_) | ApiError::UploadTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,6 +110,7 @@ impl ApiError {
             ApiError::BundleRejected { .. } => "bundle_rejected",
             ApiError::Overloaded { .. } => "overloaded",
             ApiError::UploadTimeout(_) => "upload_timeout",
+            ApiError::UploadTooSlow(_) => "upload_too_slow",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -125,6 +129,7 @@ impl ApiError {
             ApiError::BundleRejected { .. } => "Policy bundle refused",
             ApiError::Overloaded { .. } => "Service overloaded",
             ApiError::UploadTimeout(_) => "Upload timed out",
+            ApiError::UploadTooSlow(_) => "Upload too slow",
             ApiError::Internal(_) => "Internal error",
         }
     }
@@ -167,6 +172,14 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let mut response = (status, self.problem().to_string()).into_response();
         let headers = response.headers_mut();
+        if matches!(
+            self,
+            ApiError::UploadTimeout(_) | ApiError::UploadTooSlow(_)
+        ) {
+            // The rest of the body is not read: the connection cannot carry
+            // another request.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -195,6 +208,7 @@ impl From<ServiceError> for ApiError {
                 reason: "a stage timed out",
             },
             ServiceError::Store(e) => e.into(),
+            ServiceError::Audit(cause) => ApiError::Internal(format!("audit log: {cause}")),
             ServiceError::Internal(cause) => ApiError::Internal(cause),
         }
     }

@@ -1,6 +1,6 @@
 //! Reading requests: the multipart upload and the admin bearer token.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{FromRequestParts, Multipart};
@@ -25,7 +25,8 @@ pub struct UploadForm {
 }
 
 /// Streams the multipart body: the APK to a temporary file, the small
-/// fields into memory, each under its limit, all within the upload timeout.
+/// fields into memory, each under its limit, all within the upload timeout
+/// and at a minimum pace ([`Pace`]).
 pub async fn upload(
     state: &AppState,
     headers: &HeaderMap,
@@ -54,26 +55,34 @@ pub async fn upload(
     })?;
     let start = Instant::now();
     let timeout = config.timeouts.upload;
+    let mut pace = Pace {
+        start,
+        received: 0,
+        idle: config.timeouts.upload_idle,
+        min_rate: config.timeouts.upload_min_rate,
+        grace: config.timeouts.upload_grace,
+    };
+    let pace = &mut pace;
     let received = tokio::time::timeout(timeout, async {
         let mut apk = None;
         let mut listing = None;
         let mut callback = None;
-        while let Some(field) = multipart
-            .next_field()
-            .await
+        while let Some(field) = pace
+            .wait(multipart.next_field())
+            .await?
             .map_err(|e| multipart_error(e, body_limit))?
         {
             let name = field.name().unwrap_or_default().to_owned();
             match name.as_str() {
                 "apk" if apk.is_none() => {
-                    apk = Some(stream_apk(field, state, limit, body_limit).await?);
+                    apk = Some(stream_apk(field, state, limit, body_limit, pace).await?);
                 }
                 "listing" if listing.is_none() => {
-                    let bytes = read_small(field, crate::listing::MAX_LISTING_BYTES, "the listing", body_limit).await?;
+                    let bytes = read_small(field, crate::listing::MAX_LISTING_BYTES, "the listing", body_limit, pace).await?;
                     listing = Some(bytes);
                 }
                 "callback_url" if callback.is_none() => {
-                    let bytes = read_small(field, MAX_CALLBACK_URL, "`callback_url`", body_limit).await?;
+                    let bytes = read_small(field, MAX_CALLBACK_URL, "`callback_url`", body_limit, pace).await?;
                     callback = Some(bytes);
                 }
                 "apk" | "listing" | "callback_url" => {
@@ -136,13 +145,15 @@ async fn stream_apk(
     state: &AppState,
     limit: u64,
     body_limit: u64,
+    pace: &mut Pace,
 ) -> Result<ApkFile> {
     let mut writer = ApkWriter::create(state.service().uploads_dir(), limit)?;
-    while let Some(chunk) = field
-        .chunk()
-        .await
+    while let Some(chunk) = pace
+        .wait(field.chunk())
+        .await?
         .map_err(|e| multipart_error(e, body_limit))?
     {
+        pace.received(chunk.len())?;
         writer.write(&chunk).await?;
     }
     if writer.size() == 0 {
@@ -156,13 +167,15 @@ async fn read_small(
     limit: usize,
     what: &'static str,
     body_limit: u64,
+    pace: &mut Pace,
 ) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field
-        .chunk()
-        .await
+    while let Some(chunk) = pace
+        .wait(field.chunk())
+        .await?
         .map_err(|e| multipart_error(e, body_limit))?
     {
+        pace.received(chunk.len())?;
         if bytes.len().saturating_add(chunk.len()) > limit {
             return Err(UploadError::TooLarge {
                 what,
@@ -173,6 +186,49 @@ async fn read_small(
         bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
+}
+
+/// The minimum pace of an upload: something every `idle`, and after
+/// `grace`, `min_rate` bytes per second on average. A client that trickles
+/// (slow loris) is answered 408 instead of holding an upload slot, a temp
+/// file and a connection for the whole upload timeout.
+struct Pace {
+    start: Instant,
+    received: u64,
+    idle: Duration,
+    min_rate: u64,
+    grace: Duration,
+}
+
+impl Pace {
+    async fn wait<T>(&self, next: impl std::future::Future<Output = T>) -> Result<T> {
+        tokio::time::timeout(self.idle, next).await.map_err(|_| {
+            ApiError::UploadTooSlow(format!(
+                "the upload sent nothing for {} s after {} bytes; it must keep sending",
+                self.idle.as_secs_f64(),
+                self.received
+            ))
+        })
+    }
+
+    fn received(&mut self, n: usize) -> Result<()> {
+        self.received = self
+            .received
+            .saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+        let elapsed = self.start.elapsed();
+        if elapsed <= self.grace || self.min_rate == 0 {
+            return Ok(());
+        }
+        let rate = self.received as f64 / elapsed.as_secs_f64();
+        if rate < self.min_rate as f64 {
+            return Err(ApiError::UploadTooSlow(format!(
+                "the upload arrived at {rate:.0} bytes/s on average over {:.1} s, under the minimum of {} bytes/s",
+                elapsed.as_secs_f64(),
+                self.min_rate
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn multipart_error(e: MultipartError, body_limit: u64) -> ApiError {

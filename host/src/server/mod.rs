@@ -11,7 +11,7 @@
 //! bound.
 
 pub mod error;
-mod extract;
+pub(crate) mod extract;
 pub mod jobs;
 mod openapi;
 mod routes;
@@ -36,6 +36,8 @@ use tracing::{info, info_span, Instrument as _};
 
 pub use error::ApiError;
 use jobs::{CallbackPolicy, Jobs};
+use shelfgate_store::{CallbackState, JobRecord, JobStatus};
+use tracing::warn;
 
 use crate::service::Service;
 
@@ -104,6 +106,8 @@ struct Inner {
 impl AppState {
     pub fn new(service: Arc<Service>, http: HttpConfig) -> anyhow::Result<AppState> {
         let jobs = Arc::new(Jobs::new(
+            service.store().clone(),
+            &service.config().data_dir,
             http.max_jobs,
             http.callbacks.clone(),
             service.metrics().clone(),
@@ -128,6 +132,91 @@ impl AppState {
 
     pub fn jobs(&self) -> &Arc<Jobs> {
         &self.inner.jobs
+    }
+
+    /// Takes up what a previous process left: pending jobs run again from
+    /// their kept upload (or fail with `job_interrupted` when it is gone or
+    /// altered), and undelivered callbacks are delivered. Returns how many
+    /// jobs were resumed.
+    pub async fn resume_jobs(&self) -> anyhow::Result<usize> {
+        let mut resumed = 0;
+        for job in self.jobs().unfinished().await? {
+            let callback = job
+                .callback_url
+                .as_deref()
+                .and_then(|u| reqwest::Url::parse(u).ok());
+            match job.status {
+                JobStatus::Pending => match self.restore_form(&job).await {
+                    Ok(form) => {
+                        info!(job = %job.id, kind = %job.kind, "resuming a job left by a restart");
+                        let callback = callback.filter(|_| job.callback_state.is_some());
+                        routes::spawn_job(
+                            self,
+                            job.id.clone(),
+                            job.kind.clone(),
+                            form,
+                            job.idempotency_key.clone(),
+                            callback,
+                        );
+                        resumed += 1;
+                    }
+                    Err(why) => {
+                        warn!(job = %job.id, reason = %why, "a job left by a restart cannot be resumed");
+                        let problem = jobs::interrupted(&job.id, &why);
+                        let jobs = self.jobs().clone();
+                        let view = jobs.finish(&job.id, Err(problem)).await;
+                        if let (Some(view), Some(url)) = (view, callback) {
+                            tokio::spawn(async move { jobs.deliver(url, view).await });
+                        }
+                    }
+                },
+                JobStatus::Done | JobStatus::Failed => {
+                    if job.callback_state == Some(CallbackState::Pending) {
+                        if let (Some(view), Some(url)) = (self.jobs().get(&job.id).await?, callback)
+                        {
+                            let jobs = self.jobs().clone();
+                            tokio::spawn(async move { jobs.deliver(url, view).await });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(resumed)
+    }
+
+    /// The upload of a pending job, checked against what was recorded.
+    async fn restore_form(&self, job: &JobRecord) -> Result<extract::UploadForm, String> {
+        let path = self.jobs().upload_path(&job.id);
+        let (size, sha) = (job.apk_size, job.apk_sha256.clone());
+        let listing = job.listing.clone();
+        tokio::task::spawn_blocking(move || {
+            let file =
+                std::fs::File::open(&path).map_err(|e| format!("its upload is gone ({e})"))?;
+            // Removed with the ApkFile whatever happens next.
+            let kept = tempfile::TempPath::try_from_path(&path)
+                .map_err(|e| format!("its upload path is unusable ({e})"))?;
+            let mut reader = std::io::BufReader::new(file);
+            let mut hasher = Sha256::new();
+            let read = std::io::copy(&mut reader, &mut hasher)
+                .map_err(|e| format!("its upload cannot be read ({e})"))?;
+            let digest = crate::engine::hex(&hasher.finalize());
+            if read != size || digest != sha {
+                return Err("its upload was altered".to_owned());
+            }
+            let listing = crate::upload::ListingUpload::parse(listing)
+                .map_err(|e| format!("its listing no longer parses ({e})"))?;
+            Ok(extract::UploadForm {
+                apk: crate::upload::ApkFile {
+                    path: kept,
+                    size,
+                    sha256: sha,
+                },
+                listing,
+                callback_url: None,
+            })
+        })
+        .await
+        .map_err(|e| format!("the resume task failed ({e})"))?
     }
 }
 
@@ -188,6 +277,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    match state.resume_jobs().await {
+        Ok(0) => {}
+        Ok(n) => info!(jobs = n, "resumed pending jobs"),
+        Err(e) => warn!(error = %e, "taking up the jobs of the previous run failed"),
+    }
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{apps, checks, jobs, ops, policies, submissions};
+use super::routes::{apps, cases, checks, jobs, ops, policies, rechecks, submissions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +30,10 @@ use super::routes::{apps, checks, jobs, ops, policies, submissions};
         policies::active,
         policies::status,
         policies::activate,
+        rechecks::start,
+        rechecks::run,
+        rechecks::results,
+        cases::cases,
         ops::healthz,
         ops::readyz,
         ops::metrics,
@@ -40,6 +44,8 @@ use super::routes::{apps, checks, jobs, ops, policies, submissions};
         (name = "checks", description = "Verdicts for uploads, stored nowhere but the audit log"),
         (name = "submissions", description = "Uploads kept with their verdict history"),
         (name = "policies", description = "The active policy set and signed bundles"),
+        (name = "rechecks", description = "Rechecks of the stored catalogue under the active or a candidate set"),
+        (name = "cases", description = "Rectification cases: rectify, notified (the public notice list), removed, closed"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

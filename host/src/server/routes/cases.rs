@@ -6,6 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::cases::{case_json, parse_state};
 use crate::server::error::{ApiError, Result};
@@ -18,7 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/v1/cases", get(cases))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct CasesQuery {
     /// `rectify`, `notified`, `removed` or `closed`.
     pub state: Option<String>,
@@ -30,14 +31,26 @@ pub struct CasesQuery {
     pub history: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CasesPage {
+    /// Each case: id, package, state, deadlines, times, and with
+    /// `history` its transitions.
+    #[schema(value_type = Vec<Object>)]
     pub cases: Vec<Value>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_after: Option<i64>,
 }
 
-async fn cases(
+/// Rectification cases, by id; `?state=notified` is the public notice
+/// list.
+#[utoipa::path(get, path = "/v1/cases", tag = "cases",
+    params(CasesQuery),
+    responses(
+        (status = 200, description = "A page of cases", body = CasesPage),
+        (status = 400, description = "Invalid `state`", body = ApiError, content_type = "application/problem+json"),
+    )
+)]
+pub async fn cases(
     State(state): State<AppState>,
     Query(q): Query<CasesQuery>,
 ) -> Result<Json<CasesPage>> {

@@ -57,26 +57,25 @@ pub async fn check(
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Response> {
     let _in_flight = state.service().metrics().in_flight();
-    let mut form = extract::upload(&state, &headers, multipart).await?;
+    let form = extract::upload(&state, &headers, multipart).await?;
     if wants_async(&state, &headers, &form) {
-        let callback = form.callback_url.take();
-        let s = state.clone();
-        return accept_async(&state, "check", callback, async move {
-            let evaluated = run(&s, &form).await?;
-            Ok(json::to_value(&evaluated.verdict))
-        });
+        return accept_async(&state, "check", form, None).await;
     }
     let evaluated = run(&state, &form).await?;
     Ok(VerdictJson::from(evaluated).into_response())
 }
 
-async fn run(state: &AppState, form: &UploadForm) -> Result<Evaluated> {
+/// The verdict, once its audit entry is written: a check the log does
+/// not show is never answered.
+pub(crate) async fn run(state: &AppState, form: &UploadForm) -> Result<Evaluated> {
     let service = state.service();
     let evaluated = service.evaluate(&form.apk, &form.listing).await?;
     service
+        .audit_check(&request_id().unwrap_or_default(), &evaluated)
+        .await?;
+    service
         .metrics()
         .verdict("check", &evaluated.verdict, evaluated.cached);
-    service.audit_check(&request_id().unwrap_or_default(), &evaluated);
     Ok(evaluated)
 }
 

@@ -27,6 +27,8 @@ pub async fn job(State(state): State<AppState>, Path(id): Path<String>) -> Resul
     let view = state
         .jobs()
         .get(&id)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(|| ApiError::NotFound(format!("job `{id}`")))?;
     let pending = view.status == "pending";
     let mut response = Json(view).into_response();

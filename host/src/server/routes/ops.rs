@@ -24,6 +24,9 @@ pub struct Health {
     pub status: String,
     /// The active policy set (readiness only).
     pub policy_set: Option<String>,
+    /// Why the service is ready but not as configured: e.g. the active
+    /// bundle expired and the built-in pack serves in its place.
+    pub degraded: Option<String>,
 }
 
 /// The process is alive.
@@ -33,10 +36,14 @@ pub async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         policy_set: None,
+        degraded: None,
     })
 }
 
-/// Ready for uploads: a policy set is active and the store answers.
+/// Ready for uploads: a policy set is active and the store answers. An
+/// expired bundle replaced by the built-in pack leaves the service ready
+/// (every instance would expire at once; taking them all out of rotation
+/// would stop uploads) but `degraded` says so.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
@@ -51,9 +58,16 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    let degraded = service.policies().status().expired.map(|e| {
+        format!(
+            "policy set `{}` expired at {}; `{}` serves until a valid bundle is activated",
+            e.set_id, e.expires_at, e.serving
+        )
+    });
     let body = Health {
         status: if ready { "ready" } else { "unavailable" }.into(),
         policy_set: Some(set.id.clone()),
+        degraded,
     };
     (status, Json(body)).into_response()
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shelfgate_store::{RecheckRun, RecheckStatus, Store};
 use tracing::{info, warn};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::cases::{CaseConfig, Lifecycle};
 use crate::clock::{rfc3339, Clock, SystemClock};
@@ -40,7 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/rechecks/{id}/results", get(results))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRecheck {
     /// `all`, `listed`, `shelved`, `removed`, `package:NAME`, `sdk:ID`,
@@ -51,6 +52,7 @@ pub struct StartRecheck {
     pub full: bool,
     /// A signed bundle archive to run in shadow instead of the active set.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub candidate: Option<Value>,
 }
 
@@ -59,7 +61,7 @@ fn all() -> String {
 }
 
 /// A run as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {
     pub id: String,
     pub scope: String,
@@ -68,7 +70,10 @@ pub struct RunView {
     pub candidate: bool,
     pub full: bool,
     /// `running`, `done`, `failed`, `cancelled`.
+    #[schema(value_type = String)]
     pub status: &'static str,
+    /// Apps done and to do, rate and estimated time left.
+    #[schema(value_type = Object)]
     pub progress: Progress,
     pub unchanged: u64,
     pub newly_rejected: u64,
@@ -106,7 +111,20 @@ impl RunView {
     }
 }
 
-async fn start(
+/// Recheck the stored catalogue (admin): against the active set, or a
+/// candidate bundle in shadow. Runs in the background; poll `Location`.
+#[utoipa::path(post, path = "/v1/rechecks", tag = "rechecks",
+    request_body = StartRecheck,
+    security(("admin_token" = [])),
+    responses(
+        (status = 202, description = "Started; poll the run at `Location`", body = RunView),
+        (status = 400, description = "Invalid scope or candidate", body = ApiError, content_type = "application/problem+json"),
+        (status = 401, description = "No bearer token", body = ApiError, content_type = "application/problem+json"),
+        (status = 403, description = "Not the admin token", body = ApiError, content_type = "application/problem+json"),
+        (status = 409, description = "A recheck against the active set is already running", body = ApiError, content_type = "application/problem+json"),
+    )
+)]
+pub async fn start(
     State(state): State<AppState>,
     _admin: Admin,
     Json(body): Json<StartRecheck>,
@@ -196,7 +214,15 @@ async fn start(
     Ok(response)
 }
 
-async fn run(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<RunView>> {
+/// A recheck run and its progress.
+#[utoipa::path(get, path = "/v1/rechecks/{id}", tag = "rechecks",
+    params(("id" = String, Path, description = "The run id from `Location`")),
+    responses(
+        (status = 200, description = "The run", body = RunView),
+        (status = 404, description = "No such run", body = ApiError, content_type = "application/problem+json"),
+    )
+)]
+pub async fn run(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<RunView>> {
     let store = state.service().store().clone();
     let found = tokio::task::spawn_blocking(move || store.recheck_run(&id).map(|r| (id, r)))
         .await
@@ -207,7 +233,7 @@ async fn run(State(state): State<AppState>, Path(id): Path<String>) -> Result<Js
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct ResultsQuery {
     /// `newly_rejected`, `newly_rectify`, `newly_passing` or `unchanged`.
     pub change: Option<String>,
@@ -216,14 +242,27 @@ pub struct ResultsQuery {
     pub limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ResultsPage {
+    /// One diff line per app: previous and new decision, rules raised and
+    /// resolved.
+    #[schema(value_type = Vec<Object>)]
     pub results: Vec<DiffLine>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_after: Option<String>,
 }
 
-async fn results(
+/// The results of a run, one per app in package order, optionally of
+/// one kind of change.
+#[utoipa::path(get, path = "/v1/rechecks/{id}/results", tag = "rechecks",
+    params(("id" = String, Path, description = "The run id"), ResultsQuery),
+    responses(
+        (status = 200, description = "A page of results", body = ResultsPage),
+        (status = 400, description = "Invalid `change`", body = ApiError, content_type = "application/problem+json"),
+        (status = 404, description = "No such run", body = ApiError, content_type = "application/problem+json"),
+    )
+)]
+pub async fn results(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<ResultsQuery>,

@@ -89,7 +89,7 @@ pub async fn submit(
 ) -> Result<Response> {
     let _in_flight = state.service().metrics().in_flight();
     let key = idempotency_key(&headers)?;
-    let mut form = extract::upload(&state, &headers, multipart).await?;
+    let form = extract::upload(&state, &headers, multipart).await?;
     let fingerprint = fingerprint(&form);
     if let Some(key) = &key {
         if let Some(saved) = saved_response(&state, key, &fingerprint).await? {
@@ -97,12 +97,7 @@ pub async fn submit(
         }
     }
     if wants_async(&state, &headers, &form) {
-        let callback = form.callback_url.take();
-        let s = state.clone();
-        return accept_async(&state, "submission", callback, async move {
-            let (_, body) = run(&s, &form, key, fingerprint).await?;
-            serde_json::from_slice(&body).map_err(|e| ApiError::Internal(e.to_string()))
-        });
+        return accept_async(&state, "submission", form, key).await;
     }
     let (status, body) = run(&state, &form, key, fingerprint).await?;
     let mut response = json_response(status, body.clone());
@@ -116,7 +111,7 @@ pub async fn submit(
 }
 
 /// Evaluates and records; returns the status and body saved for replays.
-async fn run(
+pub(crate) async fn run(
     state: &AppState,
     form: &UploadForm,
     key: Option<String>,
@@ -165,7 +160,10 @@ async fn run(
         })
         .await;
     match recorded {
-        Ok(_) => {
+        Ok((_, case)) => {
+            if let Some(case) = case {
+                tracing::info!(package = %case.package, case = case.id, state = crate::cases::state_name(case.state), "the submission moved its case");
+            }
             service
                 .metrics()
                 .verdict("submission", &evaluated.verdict, evaluated.cached);
@@ -205,7 +203,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
 }
 
 /// What makes two requests the same for an idempotency key.
-fn fingerprint(form: &UploadForm) -> String {
+pub(crate) fn fingerprint(form: &UploadForm) -> String {
     let mut h = Sha256::new();
     h.update(b"submission\0");
     h.update(form.apk.sha256.as_bytes());

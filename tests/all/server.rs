@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use shelfgate::context::PlatformConfig;
 use shelfgate::engine::EngineConfig;
 use shelfgate::feed::poll::FeedSource;
+use shelfgate::server::jobs::CallbackPolicy;
 use shelfgate::server::{self, AdminToken, AppState, HttpConfig};
 use shelfgate::service::{Service, ServiceConfig};
 use shelfgate_bundle::{
@@ -77,6 +78,7 @@ struct Server {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
     background: (watch::Sender<bool>, Vec<JoinHandle<()>>),
+    client: reqwest::Client,
 }
 
 impl Server {
@@ -105,6 +107,7 @@ impl Server {
             stop: Some(stop),
             task,
             background: (bg_stop, tasks),
+            client: reqwest::Client::new(),
         }
     }
 
@@ -123,15 +126,48 @@ impl Server {
         }
     }
 
-    async fn active_set(&self, client: &reqwest::Client) -> Value {
-        client
-            .get(self.url("/v1/policies"))
+    // Requests: one place for what every test repeats.
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.unwrap()
+    }
+
+    async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    async fn post_form(&self, path: &str, form: Form) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .multipart(form)
             .send()
             .await
             .unwrap()
-            .json()
+    }
+
+    /// `POST /v1/submissions` of `apk` with `listing`; the 201 body.
+    async fn submit(&self, apk: &[u8], listing: &str) -> Value {
+        let r = self.post_form("/v1/submissions", form(apk, listing)).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
+
+    async fn put_bundle(&self, archive: Vec<u8>) -> reqwest::Response {
+        self.client
+            .put(self.url("/v1/policies"))
+            .bearer_auth(ADMIN)
+            .body(archive)
+            .send()
             .await
             .unwrap()
+    }
+
+    async fn active_set(&self) -> Value {
+        self.get_json("/v1/policies").await
     }
 }
 
@@ -266,20 +302,6 @@ fn passing_fixture() -> Vec<u8> {
     base_fixture(decision.as_str().unwrap(), &rules)
 }
 
-async fn put_bundle(
-    client: &reqwest::Client,
-    server: &Server,
-    archive: Vec<u8>,
-) -> reqwest::Response {
-    client
-        .put(server.url("/v1/policies"))
-        .bearer_auth(ADMIN)
-        .body(archive)
-        .send()
-        .await
-        .unwrap()
-}
-
 // --- Tests ---------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -287,14 +309,8 @@ async fn upload_gives_the_verdict_the_cli_prints() {
     let Some(apk) = small_apk() else { return };
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(config(data.path()), http()).await;
-    let client = reqwest::Client::new();
 
-    let response = client
-        .post(server.url("/v1/checks"))
-        .multipart(form(&apk, &listing()))
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_form("/v1/checks", form(&apk, &listing())).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_eq!(response.headers()["shelfgate-cache"], "miss");
@@ -335,57 +351,24 @@ async fn upload_gives_the_verdict_the_cli_prints() {
     );
 
     // Nothing stored but the audit log.
-    let app = client
-        .get(server.url(&format!("/v1/apps/{}", input.facts.package)))
-        .send()
-        .await
-        .unwrap();
+    let app = server
+        .get(&format!("/v1/apps/{}", input.facts.package))
+        .await;
     assert_eq!(app.status(), StatusCode::NOT_FOUND);
 
     // Operations endpoints.
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.get_text("/metrics").await;
     assert!(
         metrics.contains("shelfgate_checks_total{decision="),
         "{metrics}"
     );
     assert!(metrics.contains("shelfgate_stage_duration_seconds_bucket{stage=\"inspect\""));
     assert!(metrics.contains("shelfgate_policy_duration_seconds_bucket{policy="));
-    let doc: Value = client
-        .get(server.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = server.get_json("/openapi.json").await;
     assert!(doc["paths"]["/v1/checks"]["post"].is_object());
     assert!(doc["components"]["schemas"]["Verdict"]["properties"]["decision"].is_object());
-    assert_eq!(
-        client
-            .get(server.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        client
-            .get(server.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    drop(client);
+    assert_eq!(server.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(server.get("/readyz").await.status(), StatusCode::OK);
     server.stop().await;
 }
 
@@ -396,12 +379,9 @@ async fn submissions_are_stored_cached_and_idempotent() {
     let server = Server::start(config(data.path()), http()).await;
     let client = reqwest::Client::new();
 
-    let first = client
-        .post(server.url("/v1/submissions"))
-        .multipart(form(&apk, &listing()))
-        .send()
-        .await
-        .unwrap();
+    let first = server
+        .post_form("/v1/submissions", form(&apk, &listing()))
+        .await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let location = first.headers()["location"].to_str().unwrap().to_owned();
     let first: Value = first.json().await.unwrap();
@@ -412,48 +392,28 @@ async fn submissions_are_stored_cached_and_idempotent() {
     );
     let package = first["package"].as_str().unwrap().to_owned();
 
-    let stored: Value = client
-        .get(server.url(&format!("{location}?include=facts,listing")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored: Value = server
+        .get_json(&format!("{location}?include=facts,listing"))
+        .await;
     assert_eq!(stored["verdict"], first["verdict"]);
     assert_eq!(stored["facts"]["package"], package.as_str());
     assert_eq!(stored["listing"]["schema"], "shelfgate.listing/1");
 
     // Identical inputs under the same set: answered from the stored verdict.
-    let second: Value = client
-        .post(server.url("/v1/submissions"))
-        .multipart(form(&apk, &listing()))
-        .send()
+    let second: Value = server
+        .post_form("/v1/submissions", form(&apk, &listing()))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(second["cached"], true);
     assert_eq!(second["verdict"], first["verdict"]);
-    let app: Value = client
-        .get(server.url(&format!("/v1/apps/{package}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app: Value = server.get_json(&format!("/v1/apps/{package}")).await;
     assert_eq!(app["history"].as_array().unwrap().len(), 2);
     assert_eq!(app["submission_id"], second["id"]);
-    let page: Value = client
-        .get(server.url(&format!("/v1/apps/{package}?limit=1")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = server
+        .get_json(&format!("/v1/apps/{package}?limit=1"))
+        .await;
     assert_eq!(page["history"].as_array().unwrap().len(), 1);
     assert!(page["next_after"].is_i64());
 
@@ -482,14 +442,7 @@ async fn submissions_are_stored_cached_and_idempotent() {
         "idempotency_key_reused",
     )
     .await;
-    let app: Value = client
-        .get(server.url(&format!("/v1/apps/{package}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app: Value = server.get_json(&format!("/v1/apps/{package}")).await;
     assert_eq!(
         app["history"].as_array().unwrap().len(),
         3,
@@ -549,15 +502,11 @@ async fn errors_are_problem_documents() {
     problem(r, StatusCode::BAD_REQUEST, "invalid_multipart").await;
 
     // 404.
-    let r = client
-        .get(server.url("/v1/submissions/nope"))
-        .send()
-        .await
-        .unwrap();
+    let r = server.get("/v1/submissions/nope").await;
     problem(r, StatusCode::NOT_FOUND, "resource_not_found").await;
 
     // 401 without a token, 403 with the wrong one; the set is unchanged.
-    let before = server.active_set(&client).await["id"].clone();
+    let before = server.active_set().await["id"].clone();
     let r = client
         .put(server.url("/v1/policies"))
         .body("{}")
@@ -587,7 +536,7 @@ async fn errors_are_problem_documents() {
         .unwrap();
     let body = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "bundle_rejected").await;
     assert_eq!(body["reason"], "bundle_malformed");
-    assert_eq!(server.active_set(&client).await["id"], before);
+    assert_eq!(server.active_set().await["id"], before);
     drop(client);
     server.stop().await;
 }
@@ -640,24 +589,13 @@ async fn overload_is_answered_503_with_retry_after() {
         text.contains("shelfgate_uploads_in_flight 1")
     })
     .await;
-    let shed = client
-        .post(server.url("/v1/checks"))
-        .multipart(form(b"PK", &listing()))
-        .send()
-        .await
-        .unwrap();
+    let shed = server
+        .post_form("/v1/checks", form(b"PK", &listing()))
+        .await;
     assert_eq!(shed.headers()["retry-after"], "1");
     problem(shed, StatusCode::SERVICE_UNAVAILABLE, "overloaded").await;
     // Other routes are not limited.
-    assert_eq!(
-        client
-            .get(server.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(server.get("/healthz").await.status(), StatusCode::OK);
     drop(slow);
     drop(client);
     server.stop().await;
@@ -707,7 +645,7 @@ async fn swaps_under_load(first: usize, wave: usize, swaps: u64, in_flight: usiz
     };
     // Set id → (digest, mode) of every set that was active at some point.
     let sets: Arc<Mutex<HashMap<String, (String, EnforcementMode)>>> = Default::default();
-    let builtin = server.active_set(&client).await;
+    let builtin = server.active_set().await;
     sets.lock().unwrap().insert(
         builtin["id"].as_str().unwrap().into(),
         (
@@ -755,7 +693,7 @@ async fn swaps_under_load(first: usize, wave: usize, swaps: u64, in_flight: usiz
     for revision in 1..=swaps {
         let archive = BundleSpec::new(revision, mode_of(revision)).sign(&key);
         let start = std::time::Instant::now();
-        let r = put_bundle(&client, &server, archive).await;
+        let r = server.put_bundle(archive).await;
         assert_eq!(r.status(), StatusCode::OK);
         let activation: Value = r.json().await.unwrap();
         sets.lock().unwrap().insert(
@@ -784,17 +722,10 @@ async fn swaps_under_load(first: usize, wave: usize, swaps: u64, in_flight: usiz
         seen.insert(verdict.policy_set_id.clone());
     }
     assert_eq!(
-        server.active_set(&client).await["id"],
+        server.active_set().await["id"],
         format!("test-pack-r{swaps}")
     );
-    let status: Value = client
-        .get(server.url("/v1/policies/status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = server.get_json("/v1/policies/status").await;
     assert_eq!(status["swaps"], swaps);
     // Checks in flight at the first swap finish on the set they started
     // with; the waves after it start on newer sets.
@@ -822,13 +753,12 @@ async fn refused_bundles_leave_the_active_set_serving() {
     let mut cfg = config(data.path());
     cfg.trusted_keys = trusted(&key);
     let server = Server::start(cfg, http()).await;
-    let client = reqwest::Client::new();
 
     let mut good = BundleSpec::new(10, EnforcementMode::Enforce);
     good.fixtures.insert("clean".into(), passing_fixture());
-    let r = put_bundle(&client, &server, good.sign(&key)).await;
+    let r = server.put_bundle(good.sign(&key)).await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let active = server.active_set(&client).await;
+    let active = server.active_set().await;
     assert_eq!(active["id"], "test-pack-r10");
     assert_eq!(active["bundle"]["revision"], 10);
 
@@ -885,22 +815,15 @@ async fn refused_bundles_leave_the_active_set_serving() {
         ),
     ];
     for (reason, archive) in cases {
-        let r = put_bundle(&client, &server, archive).await;
+        let r = server.put_bundle(archive).await;
         let body = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "bundle_rejected").await;
         assert_eq!(body["reason"], reason, "{body}");
         assert_eq!(
-            server.active_set(&client).await["id"],
+            server.active_set().await["id"],
             "test-pack-r10",
             "after {reason}"
         );
-        let status: Value = client
-            .get(server.url("/v1/policies/status"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let status: Value = server.get_json("/v1/policies/status").await;
         assert_eq!(status["last_error"]["code"], reason);
         assert_eq!(status["active"]["set_id"], "test-pack-r10");
         assert_eq!(status["last_success"]["set_id"], "test-pack-r10");
@@ -914,7 +837,6 @@ async fn refused_bundles_leave_the_active_set_serving() {
             .count(),
         8
     );
-    drop(client);
     server.stop().await;
 }
 
@@ -930,19 +852,13 @@ async fn a_restart_keeps_the_history_and_the_last_good_set() {
     };
     let server = start(&key).await;
     let client = reqwest::Client::new();
-    let r = put_bundle(
-        &client,
-        &server,
-        BundleSpec::new(5, EnforcementMode::Warn).sign(&key),
-    )
-    .await;
+    let r = server
+        .put_bundle(BundleSpec::new(5, EnforcementMode::Warn).sign(&key))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let first: Value = client
-        .post(server.url("/v1/submissions"))
-        .multipart(form(&apk, &listing()))
-        .send()
+    let first: Value = server
+        .post_form("/v1/submissions", form(&apk, &listing()))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -953,49 +869,27 @@ async fn a_restart_keeps_the_history_and_the_last_good_set() {
 
     let server = start(&key).await;
     let client = reqwest::Client::new();
-    let active = server.active_set(&client).await;
+    let active = server.active_set().await;
     assert_eq!(active["id"], "test-pack-r5");
     assert!(active["policies"]
         .as_array()
         .unwrap()
         .iter()
         .all(|p| p["mode"] == "warn"));
-    let status: Value = client
-        .get(server.url("/v1/policies/status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = server.get_json("/v1/policies/status").await;
     assert_eq!(status["active"]["restored"], true);
-    let submission: Value = client
-        .get(server.url(&format!(
+    let submission: Value = server
+        .get_json(&format!(
             "/v1/submissions/{}",
             first["id"].as_str().unwrap()
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ))
+        .await;
     assert_eq!(submission["verdict"], first["verdict"]);
-    let r = client
-        .post(server.url("/v1/submissions"))
-        .multipart(form(&apk, &listing()))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .post_form("/v1/submissions", form(&apk, &listing()))
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let app: Value = client
-        .get(server.url(&format!("/v1/apps/{package}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app: Value = server.get_json(&format!("/v1/apps/{package}")).await;
     assert_eq!(app["history"].as_array().unwrap().len(), 2);
     drop(client);
     server.stop().await;
@@ -1003,16 +897,9 @@ async fn a_restart_keeps_the_history_and_the_last_good_set() {
     // Without the key that signed it, the stored set is not served again.
     let server = start(&self::key()).await;
     let client = reqwest::Client::new();
-    let active = server.active_set(&client).await;
+    let active = server.active_set().await;
     assert_eq!(active["source"], "builtin");
-    let status: Value = client
-        .get(server.url("/v1/policies/status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = server.get_json("/v1/policies/status").await;
     assert_eq!(status["last_error"]["code"], "bundle_untrusted_key");
     drop(client);
     server.stop().await;
@@ -1091,10 +978,10 @@ async fn the_regulator_feed_is_polled_with_etags() {
     });
     let server = Server::start(cfg, http()).await;
     let client = reqwest::Client::new();
-    let set_id = async |client: &reqwest::Client| server.active_set(client).await["id"].clone();
+    let set_id = async || server.active_set().await["id"].clone();
 
     eventually("the feed's bundle is active", async || {
-        set_id(&client).await == "test-pack-r1"
+        set_id().await == "test-pack-r1"
     })
     .await;
     // Unchanged feed: conditional requests answered 304, nothing reloaded.
@@ -1102,14 +989,7 @@ async fn the_regulator_feed_is_polled_with_etags() {
         feed.not_modified.load(Ordering::SeqCst) >= 2
     })
     .await;
-    let status: Value = client
-        .get(server.url("/v1/policies/status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = server.get_json("/v1/policies/status").await;
     assert_eq!(status["feed"]["etag"], "\"r1\"");
     assert_eq!(status["feed"]["last_response"], "304");
     assert_eq!(status["swaps"], 1);
@@ -1117,7 +997,7 @@ async fn the_regulator_feed_is_polled_with_etags() {
     // A new revision is picked up.
     feed.publish("r2", BundleSpec::new(2, EnforcementMode::Warn).sign(&key));
     eventually("revision 2 is active", async || {
-        set_id(&client).await == "test-pack-r2"
+        set_id().await == "test-pack-r2"
     })
     .await;
 
@@ -1141,13 +1021,13 @@ async fn the_regulator_feed_is_polled_with_etags() {
         status["last_error"]["code"] == "bundle_tampered_manifest"
     })
     .await;
-    assert_eq!(set_id(&client).await, "test-pack-r2");
+    assert_eq!(set_id().await, "test-pack-r2");
     let before = feed.requests.load(Ordering::SeqCst);
     eventually("the feed is polled again", async || {
         feed.requests.load(Ordering::SeqCst) > before
     })
     .await;
-    assert_eq!(set_id(&client).await, "test-pack-r2");
+    assert_eq!(set_id().await, "test-pack-r2");
     drop(client);
     drop(client2);
     server.stop().await;
@@ -1173,18 +1053,22 @@ async fn large_uploads_are_answered_by_job_and_callback() {
     tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
 
     let data = tempfile::tempdir().unwrap();
+    // Loopback is refused by default; the test allows its own receiver.
     let http = HttpConfig {
         async_above: Some(1024),
+        callbacks: CallbackPolicy {
+            allow: vec![hook.clone()],
+            ..CallbackPolicy::default()
+        },
         ..http()
     };
     let server = Server::start(config(data.path()), http).await;
-    let client = reqwest::Client::new();
-    let r = client
-        .post(server.url("/v1/checks"))
-        .multipart(form(&apk, &listing()).text("callback_url", hook))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .post_form(
+            "/v1/checks",
+            form(&apk, &listing()).text("callback_url", hook),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/v1/jobs/job_"));
@@ -1193,14 +1077,7 @@ async fn large_uploads_are_answered_by_job_and_callback() {
         .expect("the callback arrives")
         .unwrap();
     assert_eq!(called["status"], "done");
-    let job: Value = client
-        .get(server.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let job: Value = server.get_json(&location).await;
     assert_eq!(job["status"], "done");
     assert_eq!(job["result"], called["result"]);
     let verdict: Verdict = cjson::from_value(&job["result"]).unwrap();
@@ -1208,7 +1085,6 @@ async fn large_uploads_are_answered_by_job_and_callback() {
         verdict.policy_set_id,
         server.service.policies().current().id
     );
-    drop(client);
     server.stop().await;
 }
 
@@ -1234,10 +1110,9 @@ async fn feed_change_to_enforcing() {
         max_backoff: Duration::from_secs(300),
     });
     let server = Server::start(cfg, http()).await;
-    let client = reqwest::Client::new();
-    let active = async |client: &reqwest::Client| server.active_set(client).await["id"].clone();
+    let active = async || server.active_set().await["id"].clone();
     eventually("revision 1 is active", async || {
-        active(&client).await == "test-pack-r1"
+        active().await == "test-pack-r1"
     })
     .await;
     let mut took = Vec::new();
@@ -1252,7 +1127,7 @@ async fn feed_change_to_enforcing() {
         let start = std::time::Instant::now();
         feed.publish(&format!("r{revision}"), archive);
         eventually("the new revision is active", async || {
-            active(&client).await == want.as_str()
+            active().await == want.as_str()
         })
         .await;
         took.push(start.elapsed());
@@ -1264,7 +1139,6 @@ async fn feed_change_to_enforcing() {
         took[took.len() / 2],
         took[took.len() - 1]
     );
-    drop(client);
     server.stop().await;
 }
 
@@ -1284,7 +1158,7 @@ async fn a_watched_directory_reloads_when_it_changes() {
     let server = Server::start(cfg, http()).await;
     let client = reqwest::Client::new();
     // Loaded before the first request is served.
-    let active = server.active_set(&client).await;
+    let active = server.active_set().await;
     assert_eq!(active["id"], "test-pack-r1");
     assert!(active["source"].as_str().unwrap().starts_with("dir:"));
 
@@ -1296,9 +1170,9 @@ async fn a_watched_directory_reloads_when_it_changes() {
         .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::rename(&staging, &dir).unwrap();
-    let set_id = async |client: &reqwest::Client| server.active_set(client).await["id"].clone();
+    let set_id = async || server.active_set().await["id"].clone();
     eventually("revision 2 is active", async || {
-        set_id(&client).await == "test-pack-r2"
+        set_id().await == "test-pack-r2"
     })
     .await;
 
@@ -1326,7 +1200,587 @@ async fn a_watched_directory_reloads_when_it_changes() {
         status["last_error"]["code"] == "bundle_tampered_file"
     })
     .await;
-    assert_eq!(set_id(&client).await, "test-pack-r2");
+    assert_eq!(set_id().await, "test-pack-r2");
     drop(client);
+    server.stop().await;
+}
+
+// --- Durable jobs, audit, slow uploads, callbacks, continuity, cases ---------
+
+fn corpus_apk(name: &str) -> Option<Vec<u8>> {
+    let path = corpus()?.join(name);
+    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+/// The example listing, for another package.
+fn listing_for(package: &str, version_code: u64) -> String {
+    let mut l: Value = serde_json::from_str(&listing()).unwrap();
+    l["app"]["package_name"] = json!(package);
+    l["app"]["version_code"] = json!(version_code);
+    l.to_string()
+}
+
+/// The pack with every module in shadow (findings reported, not
+/// counted), except `enforced`.
+fn pack_bundle(revision: u64, enforced: &[&str], key: &SigningKey) -> Vec<u8> {
+    let spec = BundleSpec::new(revision, EnforcementMode::Shadow);
+    let mut options = BuildOptions {
+        id: spec.id.into(),
+        revision,
+        not_before: spec.not_before,
+        expires_at: spec.expires_at,
+        defaults: ModuleSettings {
+            version: "1".into(),
+            mode: EnforcementMode::Shadow,
+            failure: FailureMode::FailClosed,
+        },
+        modules: BTreeMap::new(),
+    };
+    for id in enforced {
+        options.modules.insert(
+            (*id).to_owned(),
+            ModuleSettings {
+                version: "1".into(),
+                mode: EnforcementMode::Enforce,
+                failure: FailureMode::FailClosed,
+            },
+        );
+    }
+    let bundle = Bundle::new(
+        &options,
+        spec.modules.clone(),
+        BTreeMap::new(),
+        &BundleLimits::default(),
+    )
+    .unwrap();
+    shelfgate_bundle::sign(bundle, key)
+        .unwrap()
+        .to_archive()
+        .unwrap()
+}
+
+async fn activate(server: &Server, archive: Vec<u8>) -> Value {
+    let r = server.put_bundle(archive).await;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// The counted findings of a verdict, as (rule, evidence path → value).
+fn findings(verdict: &Value) -> Vec<(String, BTreeMap<String, String>)> {
+    verdict["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["counted"] == true)
+        .map(|f| {
+            let evidence = f["finding"]["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["path"].as_str().unwrap().to_owned(),
+                        e["value"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            (
+                f["finding"]["rule_id"].as_str().unwrap().to_owned(),
+                evidence,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_update_by_a_stranger_of_an_accepted_app_is_rejected() {
+    let (Some(v1), Some(stranger), Some(rotated)) = (
+        corpus_apk("androguard-golden-aligned-v1-out.apk"),
+        corpus_apk("androguard-two-signers.apk"),
+        corpus_apk("androguard-v1v2v3-with-rsa-2048-lineage-3-signers.apk"),
+    ) else {
+        return;
+    };
+    let key = key();
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.trusted_keys = trusted(&key);
+    let server = Server::start(cfg, http()).await;
+    let package = "android.appsecurity.cts.tinyapp";
+    let listing = listing_for(package, 10);
+
+    // Every rule in shadow: the first version passes and is listed.
+    activate(&server, pack_bundle(1, &[], &key)).await;
+    let first = server.submit(&v1, &listing).await;
+    assert_eq!(first["status"], "listed", "{first}");
+    let update_rules = |v: &Value| {
+        findings(v)
+            .into_iter()
+            .filter(|(rule, _)| rule == "PLAT-UPDATE-033")
+            .collect::<Vec<_>>()
+    };
+    assert!(update_rules(&first["verdict"]).is_empty());
+
+    // Update continuity enforced: an update signed by someone else is a
+    // reject, with the stored version's signer as evidence.
+    activate(&server, pack_bundle(2, &["platform-duties"], &key)).await;
+    let update = server.submit(&stranger, &listing).await;
+    assert_eq!(update["verdict"]["decision"], "reject");
+    assert_eq!(update["status"], "shelved");
+    let found = update_rules(&update["verdict"]);
+    let signer = found
+        .iter()
+        .find(|(_, e)| e.contains_key("signer_continuity"))
+        .unwrap_or_else(|| panic!("no signer finding in {found:?}"));
+    assert_eq!(signer.1["signer_continuity"], "\"stranger\"");
+    assert!(
+        signer.1["previous.signer_sha256"].contains("fb5dbd3c669a"),
+        "{signer:?}"
+    );
+
+    // A rotation whose lineage vouches for the accepted signer is no
+    // stranger (its equal versionCode is still refused).
+    let rotation = server.submit(&rotated, &listing).await;
+    let found = update_rules(&rotation["verdict"]);
+    assert!(
+        found
+            .iter()
+            .all(|(_, e)| !e.contains_key("signer_continuity")),
+        "{found:?}"
+    );
+    assert!(found
+        .iter()
+        .any(|(_, e)| e.contains_key("previous.version_code")));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn submissions_open_close_and_remove_cases_at_once() {
+    let Some(apk) = corpus_apk("androguard-golden-aligned-v1-out.apk") else {
+        return;
+    };
+    let key = key();
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.trusted_keys = trusted(&key);
+    let server = Server::start(cfg, http()).await;
+    let package = "android.appsecurity.cts.tinyapp";
+    let listing = listing_for(package, 10);
+    let case_of = async |state: &str| -> Vec<Value> {
+        server
+            .get_json(&format!("/v1/cases?state={state}&history=true"))
+            .await["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["package"] == package)
+            .cloned()
+            .collect()
+    };
+
+    // Listed with a pass: no case.
+    activate(&server, pack_bundle(1, &[], &key)).await;
+    assert_eq!(server.submit(&apk, &listing).await["status"], "listed");
+    assert!(case_of("rectify").await.is_empty());
+
+    // A rectify verdict on the listed app opens a case at once.
+    activate(&server, pack_bundle(2, &["security-hygiene"], &key)).await;
+    let rectify = server.submit(&apk, &listing).await;
+    assert_eq!(rectify["verdict"]["decision"], "rectify", "{rectify}");
+    let open = case_of("rectify").await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(open[0]["rectify_deadline"].is_string());
+    assert_eq!(open[0]["verdict_seq"], rectify_seq(&server, &rectify).await);
+
+    // A passing resubmission closes it.
+    activate(&server, pack_bundle(3, &[], &key)).await;
+    let pass = server.submit(&apk, &listing).await;
+    assert_eq!(pass["verdict"]["decision"], "pass");
+    assert!(case_of("rectify").await.is_empty());
+    let closed = case_of("closed").await;
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0]["id"], open[0]["id"]);
+
+    // A reject on the listed app removes it at once.
+    activate(&server, pack_bundle(4, &["store-technical"], &key)).await;
+    let reject = server.submit(&apk, &listing).await;
+    assert_eq!(reject["verdict"]["decision"], "reject");
+    let removed = case_of("removed").await;
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    let app = server.get_json(&format!("/v1/apps/{package}")).await;
+    assert_eq!(app["status"], "removed", "{app}");
+    server.stop().await;
+}
+
+/// The history seq of a submission's verdict.
+async fn rectify_seq(server: &Server, submission: &Value) -> Value {
+    let id = submission["id"].as_str().unwrap();
+    server.get_json(&format!("/v1/submissions/{id}")).await["verdict_seq"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_survive_a_restart() {
+    let Some(apk) = small_apk() else { return };
+    // The callback receiver, explicitly allowed (loopback is refused by default).
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Value>(8);
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(body).await;
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let http = || HttpConfig {
+        async_above: Some(1024),
+        callbacks: CallbackPolicy {
+            allow: vec![hook.clone()],
+            ..CallbackPolicy::default()
+        },
+        ..http()
+    };
+    let data = tempfile::tempdir().unwrap();
+
+    // A job that finished before the restart.
+    let server = Server::start(config(data.path()), http()).await;
+    let r = server
+        .post_form("/v1/submissions", form(&apk, &listing()))
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let done_at = r.headers()["location"].to_str().unwrap().to_owned();
+    eventually("the job finishes", async || {
+        server.get_json(&done_at).await["status"] == "done"
+    })
+    .await;
+    let before = server.get_json(&done_at).await;
+    server.stop().await;
+
+    // What a process killed mid-job leaves: a pending job with its kept
+    // upload, one whose upload is gone, and both with callbacks.
+    {
+        let store = shelfgate_store::SqliteStore::open(data.path(), Default::default()).unwrap();
+        use sha2::Digest as _;
+        use shelfgate_store::Store as _;
+        let sha = shelfgate::engine::hex(&sha2::Sha256::digest(&apk));
+        for (id, keep) in [("job_resumed", true), ("job_lost", false)] {
+            store
+                .create_job(&shelfgate_store::NewJob {
+                    id,
+                    kind: "check",
+                    created_at: SystemTime::now(),
+                    apk_sha256: &sha,
+                    apk_size: apk.len() as u64,
+                    listing: listing().as_bytes(),
+                    callback_url: Some(&hook),
+                    idempotency_key: None,
+                })
+                .unwrap();
+            if keep {
+                std::fs::write(data.path().join(format!("jobs/{id}.apk")), &apk).unwrap();
+            }
+        }
+    }
+
+    let server = Server::start(config(data.path()), http()).await;
+    // The finished job and its verdict are still there.
+    assert_eq!(server.get_json(&done_at).await, before);
+    let stored = before["result"]["id"].as_str().unwrap();
+    assert_eq!(
+        server
+            .get(&format!("/v1/submissions/{stored}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // The pending one was resumed to a verdict, the other failed with why.
+    eventually("the resumed job finishes", async || {
+        server.get_json("/v1/jobs/job_resumed").await["status"] != "pending"
+    })
+    .await;
+    let resumed = server.get_json("/v1/jobs/job_resumed").await;
+    assert_eq!(resumed["status"], "done", "{resumed}");
+    let verdict: Verdict = cjson::from_value(&resumed["result"]).unwrap();
+    assert_eq!(
+        verdict.policy_set_id,
+        server.service.policies().current().id
+    );
+    let lost = server.get_json("/v1/jobs/job_lost").await;
+    assert_eq!(lost["status"], "failed");
+    assert_eq!(lost["problem"]["code"], "job_interrupted");
+    // Both callbacks arrive, and are recorded as delivered.
+    let mut called = BTreeMap::new();
+    for _ in 0..2 {
+        let body = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("a callback arrives")
+            .unwrap();
+        called.insert(body["id"].as_str().unwrap().to_owned(), body);
+    }
+    assert_eq!(called["job_resumed"]["status"], "done");
+    assert_eq!(called["job_lost"]["status"], "failed");
+    eventually("the deliveries are recorded", async || {
+        server.get_json("/v1/jobs/job_lost").await["callback"] == "delivered"
+            && server.get_json("/v1/jobs/job_resumed").await["callback"] == "delivered"
+    })
+    .await;
+    // Kept uploads are gone once their jobs ended.
+    eventually("kept uploads are removed", async || {
+        std::fs::read_dir(data.path().join("jobs")).unwrap().count() == 0
+    })
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_check_is_in_the_audit_log() {
+    let Some(apk) = small_apk() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    // A tiny queue: checks must wait for the writer, never drop entries.
+    cfg.audit_queue = 2;
+    let http = HttpConfig {
+        max_in_flight: 1024,
+        ..http()
+    };
+    let server = Arc::new(Server::start(cfg, http).await);
+    let ok = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..48 {
+        let (server, apk, ok) = (server.clone(), apk.clone(), ok.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..8 {
+                let r = server.post_form("/v1/checks", form(&apk, &listing())).await;
+                assert_eq!(r.status(), StatusCode::OK);
+                ok.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let answered = ok.load(Ordering::Relaxed);
+    assert_eq!(answered, 384);
+    // Read before shutdown: what was answered was already written.
+    let store = server.service.store().clone();
+    let mut checks = 0;
+    let mut after = None;
+    loop {
+        let page = store.audit_log(after, 1000).unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.seq);
+        checks += page.iter().filter(|r| r.entry.action == "check").count();
+    }
+    assert_eq!(checks, answered);
+    let metrics = server.get_text("/metrics").await;
+    assert!(
+        metrics.contains("shelfgate_audit_batch_entries_sum 384"),
+        "{metrics}"
+    );
+    Arc::try_unwrap(server).ok().unwrap().stop().await;
+}
+
+/// Sends a request head and part of a multipart body, then `rest` slowly;
+/// returns the status line and body of the answer.
+async fn slow_upload(server: &Server, rest: &[u8], gap: Duration) -> (String, String) {
+    use tokio::io::AsyncReadExt as _;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    conn.write_all(
+        b"POST /v1/checks HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=B\r\n\
+          content-length: 100000\r\n\r\n--B\r\ncontent-disposition: form-data; name=\"apk\"\r\n\r\nPK",
+    )
+    .await
+    .unwrap();
+    for byte in rest {
+        tokio::time::sleep(gap).await;
+        if conn.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(60), conn.read_to_end(&mut answer)).await;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_uploads_are_answered_408() {
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = config(data.path());
+    cfg.timeouts.upload_idle = Duration::from_millis(300);
+    cfg.timeouts.upload_grace = Duration::from_millis(200);
+    cfg.timeouts.upload_min_rate = 1 << 20;
+    let server = Server::start(cfg, http()).await;
+
+    // Silent after the first bytes.
+    let (status, body) = slow_upload(&server, b"", Duration::ZERO).await;
+    assert!(status.starts_with("HTTP/1.1 408"), "{status}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(problem["code"], "upload_too_slow");
+    assert!(problem["detail"].as_str().unwrap().contains("sent nothing"));
+
+    // A trickle: a byte every 50 ms is far under 1 MiB/s.
+    let (status, body) = slow_upload(&server, &[b'K'; 100], Duration::from_millis(50)).await;
+    assert!(status.starts_with("HTTP/1.1 408"), "{status}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(problem["code"], "upload_too_slow");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("bytes/s"),
+        "{problem}"
+    );
+
+    // The slots were released.
+    let metrics = server.get_text("/metrics").await;
+    assert!(
+        metrics.contains("shelfgate_uploads_in_flight 0"),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn callbacks_default_to_public_https_targets() {
+    let policy = CallbackPolicy::default();
+    for refused in [
+        "http://example.com/hook",
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://100.64.0.1/hook",
+        "https://[::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://[fe80::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://localhost/hook",
+        "https://metadata.google.internal/hook",
+        "https://intranet/hook",
+        "https://user:pw@example.com/hook",
+        "ftp://example.com/hook",
+    ] {
+        assert!(policy.check(refused).is_err(), "{refused} was allowed");
+    }
+    for allowed in ["https://example.com/hook", "https://93.184.215.14:8443/v"] {
+        assert!(policy.check(allowed).is_ok(), "{allowed} was refused");
+    }
+    // An explicit prefix admits exactly what it names.
+    let explicit = CallbackPolicy {
+        allow: vec!["http://127.0.0.1:9/".into()],
+        ..CallbackPolicy::default()
+    };
+    assert!(explicit.check("http://127.0.0.1:9/hook").is_ok());
+    assert!(explicit.check("https://example.com/hook").is_err());
+
+    // Over HTTP: a loopback callback is refused before any work.
+    let Some(apk) = small_apk() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(config(data.path()), http()).await;
+    let r = server
+        .post_form(
+            "/v1/checks",
+            form(&apk, &listing()).text("callback_url", "http://127.0.0.1:9/hook"),
+        )
+        .await;
+    let body = problem(r, StatusCode::BAD_REQUEST, "invalid_callback_url").await;
+    assert!(body["detail"].as_str().unwrap().contains("https"), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_bundle_stops_serving() {
+    let Some(apk) = small_apk() else { return };
+    let key = key();
+    let data = tempfile::tempdir().unwrap();
+    let clock = Arc::new(shelfgate::clock::FakeClock::new(SystemTime::now()));
+    let mut cfg = config(data.path());
+    cfg.trusted_keys = trusted(&key);
+    cfg.clock = shelfgate::service::ServiceClock(clock.clone());
+    let server = Server::start(cfg, http()).await;
+    let builtin = server.active_set().await["id"].clone();
+
+    let mut spec = BundleSpec::new(1, EnforcementMode::Enforce);
+    spec.expires_at = SystemTime::now() + Duration::from_secs(3600);
+    activate(&server, spec.sign(&key)).await;
+    let check = async || -> Value {
+        let r = server.post_form("/v1/checks", form(&apk, &listing())).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    };
+    assert_eq!(check().await["policy_set_id"], "test-pack-r1");
+
+    // Past expires_at: the next check is judged by the built-in pack.
+    clock.advance(Duration::from_secs(7200));
+    assert_eq!(check().await["policy_set_id"], builtin);
+    let status = server.get_json("/v1/policies/status").await;
+    assert_eq!(status["expired"]["set_id"], "test-pack-r1", "{status}");
+    assert_eq!(status["expired"]["serving"], builtin);
+    assert_eq!(status["last_error"]["code"], "bundle_expired_while_active");
+    assert_eq!(status["active"]["set_id"], builtin);
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    let ready: Value = ready.json().await.unwrap();
+    assert!(ready["degraded"].as_str().unwrap().contains("test-pack-r1"));
+    let metrics = server.get_text("/metrics").await;
+    assert!(
+        metrics.contains("shelfgate_policy_set_expired 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("shelfgate_policy_expiries_total 1"));
+
+    // A valid bundle ends the fallback.
+    activate(
+        &server,
+        BundleSpec::new(2, EnforcementMode::Enforce).sign(&key),
+    )
+    .await;
+    assert_eq!(check().await["policy_set_id"], "test-pack-r2");
+    let status = server.get_json("/v1/policies/status").await;
+    assert!(status["expired"].is_null());
+    assert!(server.get_json("/readyz").await["degraded"].is_null());
+    assert!(server
+        .get_text("/metrics")
+        .await
+        .contains("shelfgate_policy_set_expired 0"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_routed_path_is_in_the_openapi_document() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(config(data.path()), http()).await;
+    let doc = server.get_json("/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    // The routes as the code declares them.
+    let dir = repo().join("host/src/server/routes");
+    let mut routed = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for (i, _) in text.match_indices(".route(\"") {
+            let rest = &text[i + ".route(\"".len()..];
+            routed.insert(rest[..rest.find('"').unwrap()].to_owned());
+        }
+    }
+    assert!(routed.len() >= 14, "{routed:?}");
+    for path in &routed {
+        assert!(
+            paths.contains_key(path),
+            "{path} is routed but not documented"
+        );
+    }
+    for path in ["/v1/rechecks", "/v1/rechecks/{id}", "/v1/cases"] {
+        assert!(routed.contains(path), "{path}");
+    }
+    assert!(doc["paths"]["/v1/rechecks"]["post"]["security"].is_array());
     server.stop().await;
 }

@@ -6,7 +6,8 @@
 //! `normal` custom permission any app may request) is open to every app
 //! on the device: rectify. A provider's `readPermission` and
 //! `writePermission` (contract 0.1.2) guard each direction in place of its
-//! `permission`, so a provider is open when either direction is. A
+//! `permission`, so a provider is open when either direction is, or when a
+//! `<path-permission>` hands a path to a normal-level permission. A
 //! provider that grants URI permissions from a FileProvider paths file with
 //! `<root-path>` can hand out any file on the device the app can read:
 //! rectify. Receivers that listen only for broadcasts the system alone may
@@ -15,7 +16,7 @@
 
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{
-    Component, ComponentKind, DeclaredPermission, ProviderAccess, SdkMatch,
+    Component, ComponentKind, DeclaredPermission, PathPermission, ProviderAccess, SdkMatch,
 };
 
 pub const RULE: Rule = Rule {
@@ -177,11 +178,23 @@ fn open_directions(
     declared: &[DeclaredPermission],
 ) -> Vec<&'static str> {
     let base = c.permission.as_deref();
+    // A `<path-permission>` grants its path to holders of its permission
+    // on top of the provider's: a normal-level one opens that path.
+    let path_opens = |pick: fn(&PathPermission) -> Option<&str>| {
+        a.path_permissions
+            .iter()
+            .filter_map(pick)
+            .any(|p| weak(Some(p), declared))
+    };
     let mut open = Vec::new();
-    if weak(a.read_permission.as_deref().or(base), declared) {
+    if weak(a.read_permission.as_deref().or(base), declared)
+        || path_opens(|p| p.read_permission.as_deref())
+    {
         open.push("read");
     }
-    if weak(a.write_permission.as_deref().or(base), declared) {
+    if weak(a.write_permission.as_deref().or(base), declared)
+        || path_opens(|p| p.write_permission.as_deref())
+    {
         open.push("write");
     }
     open

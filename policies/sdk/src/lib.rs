@@ -52,9 +52,13 @@ pub mod bindings {
 pub mod attribution;
 pub mod manifest;
 pub mod market;
+pub mod snapshot;
+pub mod source;
 pub mod text;
 
 pub use bindings::exports::shelfgate::policy::policy::Guest as Policy;
+pub use snapshot::Snapshot;
+pub use source::Source;
 pub use bindings::shelfgate::policy::host::{Context, Facts, Identity, Listing, SigningSummary};
 pub use bindings::shelfgate::policy::types;
 pub use types::{Confidence, DataSource, Decision, Evidence, EvidenceSource, Finding, PolicyMetadata};
@@ -71,7 +75,7 @@ macro_rules! export_policy {
 pub mod prelude {
     pub use crate::{
         attribution, json, manifest, market, text, types, Confidence, Context, DataSource, Decision, Evidence,
-        EvidenceSource, Facts, Finding, FindingBuilder, Listing, Policy, PolicyMetadata, Rule,
+        EvidenceSource, Facts, Finding, FindingBuilder, Listing, Policy, PolicyMetadata, Rule, Snapshot, Source,
     };
 }
 

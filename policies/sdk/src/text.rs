@@ -6,17 +6,24 @@
 //! comparisons the catalogue means ("equal", "case/colon-insensitive",
 //! "before") without each rule inventing its own.
 
+use std::borrow::Cow;
+
 /// An entity or app name reduced for comparison: case folded, whitespace
 /// dropped, full-width ASCII variants (`（）`, `Ａ`) mapped to ASCII.
 pub fn norm_name(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c as u32 {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().filter(|c| !c.is_whitespace()) {
+        let c = match c as u32 {
             0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             _ => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+        };
+        if caseless(c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Whether two names are the same after [`norm_name`]; empty names never are.
@@ -54,11 +61,52 @@ pub fn before(a: &str, b: &str) -> Option<bool> {
 
 /// The first of `words` that `text` contains, case-insensitively.
 pub fn find_any<'w>(text: &str, words: &[&'w str]) -> Option<&'w str> {
-    let lower = text.to_lowercase();
-    words
-        .iter()
-        .copied()
-        .find(|w| lower.contains(&w.to_lowercase()))
+    Folded::new(text).find_any(words)
+}
+
+/// A text lower-cased once for several [`find_any`]-style searches.
+pub struct Folded<'a>(Cow<'a, str>);
+
+impl<'a> Folded<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Folded(fold(text))
+    }
+
+    /// The first of `words` that the text contains, case-insensitively.
+    pub fn find_any<'w>(&self, words: &[&'w str]) -> Option<&'w str> {
+        words
+            .iter()
+            .copied()
+            .find(|w| self.0.contains(fold(w).as_ref()))
+    }
+}
+
+/// `s` lower-cased, borrowed when lower-casing changes nothing (word lists
+/// are written in lower case; Chinese has no case), so a search allocates
+/// only for text that needs it.
+fn fold(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| !b.is_ascii_uppercase()) && (s.is_ascii() || s.chars().all(caseless)) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
+}
+
+/// Lower-casing leaves `c` as it is. CJK and Hangul, most of what listings
+/// hold, are answered without the Unicode case table: a lookup per
+/// character per word was most of a listing-text rule's time.
+fn caseless(c: char) -> bool {
+    let cp = c as u32;
+    if c.is_ascii() {
+        return !c.is_ascii_uppercase();
+    }
+    // CJK radicals to CJK unified ideographs, and Hangul syllables: no
+    // cased letters.
+    if (0x2E80..=0x9FFF).contains(&cp) || (0xAC00..=0xD7A3).contains(&cp) {
+        return true;
+    }
+    let mut lower = c.to_lowercase();
+    lower.next() == Some(c) && lower.next().is_none()
 }
 
 #[cfg(test)]
@@ -73,6 +121,35 @@ mod tests {
         ));
         assert!(same_name("Example Ltd", "example ltd"));
         assert!(!same_name("", ""));
+    }
+
+    #[test]
+    fn words_case_insensitively() {
+        assert_eq!(
+            find_any("Earn POINTS now", &["reward", "points"]),
+            Some("points")
+        );
+        assert_eq!(find_any("实名认证领红包", &["红包"]), Some("红包"));
+        assert_eq!(find_any("ΣΟΦΊΑ", &["σοφία"]), Some("σοφία"));
+        assert_eq!(find_any("Cash Back", &["Cash back"]), Some("Cash back"));
+        assert_eq!(find_any("nothing here", &["reward"]), None);
+        assert_eq!(find_any("ÉCOLE 红包", &["école"]), Some("école"));
+        for c in [
+            '\u{2E80}', '\u{3042}', '\u{4E00}', '\u{9FFF}', '\u{AC00}', '\u{D7A3}', 'A', 'É', 'Σ',
+        ] {
+            let lowered: String = c.to_lowercase().collect();
+            assert_eq!(caseless(c), lowered == c.to_string(), "{c}");
+        }
+    }
+
+    #[test]
+    fn caseless_ranges_really_have_no_case() {
+        for cp in (0x2E80..=0x9FFF).chain(0xAC00..=0xD7A3) {
+            if let Some(c) = char::from_u32(cp) {
+                let lowered: String = c.to_lowercase().collect();
+                assert_eq!(lowered, c.to_string(), "U+{cp:04X}");
+            }
+        }
     }
 
     #[test]

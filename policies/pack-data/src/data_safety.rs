@@ -8,6 +8,11 @@
 //! after [`norm_type`], so `Device or other IDs` and `device_or_other_ids`
 //! are the same type.
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// [`CAPABILITIES`] and the data types they collect.
+pub const SOURCE: Source = Source::new("capability-data-types", "1", Confidence::Secondary);
+
 /// A kind of data, with every listing value that declares it.
 #[derive(Debug)]
 pub struct DataType {

@@ -7,6 +7,11 @@
 //! module's documentation); the defaults only keep a platform without a
 //! registry from accepting the most copied names.
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// The protected namespaces and app names of this module.
+pub const SOURCE: Source = Source::new("protected-namespaces", "1", Confidence::Memory);
+
 /// A package namespace reserved for one owner.
 #[derive(Debug)]
 pub struct Namespace {
@@ -143,6 +148,9 @@ pub fn in_namespace(package: &str, prefix: &str) -> bool {
 /// The one-character province abbreviations that start an ICP filing
 /// number (31 provincial-level divisions of the mainland).
 pub const FILING_PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
+
+/// The ICP filing-number pattern built on [`FILING_PROVINCES`] (from memory).
+pub const FILING_SOURCE: Source = Source::new("icp-filing-number-pattern", "1", Confidence::Memory);
 
 /// Necessary-PI items (CAC-2021-14) that are an ID document's type and
 /// number or its copy: a category that lists one needs real-name identity

@@ -5,6 +5,11 @@
 //! explain, never a verdict on their own where the catalogue wants a
 //! capability too.
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// The word lists of this module.
+pub const SOURCE: Source = Source::new("listing-keywords", "1", Confidence::Memory);
+
 /// Rewards offered to users (MIIT-2020-164 issue 8: points, rewards,
 /// discounts used to obtain PI).
 pub static REWARD_WORDS: &[&str] = &[

@@ -40,7 +40,18 @@ pub struct Category {
     pub confidence: &'static str,
 }
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
 include!(concat!(env!("OUT_DIR"), "/tables.rs"));
+
+/// [`PERMISSIONS`]: `policies/data/android-permissions.json`, from the
+/// Android API 35 reference.
+pub const PERMISSIONS_SOURCE: Source =
+    Source::new("android-permissions", "api-35", Confidence::Verified);
+
+/// [`CATEGORIES`]: `policies/data/necessary-pi-scope.json` (CAC-2021-14).
+pub const CATEGORIES_SOURCE: Source =
+    Source::new("necessary-pi-scope", "1.0", Confidence::Secondary);
 
 pub mod data_safety;
 pub mod identity;

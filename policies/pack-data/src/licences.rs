@@ -7,6 +7,11 @@
 //! `licences[].type` values are platform practice written from memory
 //! (regulation-sources.md §8, §12): findings built on them say so.
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// The sector-licence table of this module.
+pub const SOURCE: Source = Source::new("sector-licences", "1", Confidence::Memory);
+
 /// One licence a category needs.
 #[derive(Debug)]
 pub struct LicenceNeed {

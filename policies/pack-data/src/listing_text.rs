@@ -1,6 +1,11 @@
 //! Phrases and keywords the rules look for in the free text of a listing
 //! (`policies/data/listing-text.json`).
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// The phrase lists of this module (`policies/data/listing-text.json`).
+pub const SOURCE: Source = Source::new("listing-text", "1", Confidence::Memory);
+
 /// Whether a stated purpose is boiler-plate that names no feature
 /// ("to improve user experience"; ID-METHOD-2019 IV.5).
 pub fn is_boilerplate(purpose: &str) -> bool {

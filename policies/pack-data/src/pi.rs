@@ -6,6 +6,11 @@
 //! items of `necessary-pi-scope.json`. The first type of a mapping is the
 //! one a finding asks the developer to declare; any of them covers it.
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// The PI-type tables of this module (our own, from memory).
+pub const SOURCE: Source = Source::new("pi-types", "1", Confidence::Memory);
+
 /// A `pi_type` value a listing may use.
 #[derive(Debug)]
 pub struct PiType {

@@ -4,6 +4,15 @@
 //! From the Play Console Help articles listed in regulation-sources.md §9
 //! (verified) and the Android 14 foreground-service documentation.
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// The Play permission and foreground-service tables of this module.
+pub const SOURCE: Source = Source::new(
+    "google-play-restricted-permissions",
+    "2025-08",
+    Confidence::Verified,
+);
+
 /// The SMS permission group under Play's SMS and Call Log policy.
 pub static SMS_PERMISSIONS: &[&str] = &[
     "android.permission.READ_SMS",

@@ -5,23 +5,29 @@
 //! them: the catalogue's own types or Exodus-style tags. Rules ask in one
 //! vocabulary through [`sdk_type`] / [`has_type`].
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// The category-to-type mapping of this module (`policies/data/sdk-types.json`).
+pub const SOURCE: Source = Source::new("sdk-types", "1", Confidence::Secondary);
+
+/// [`alliance_wake_action`]'s part of the same file, which is from memory.
+pub const WAKE_ACTIONS_SOURCE: Source = Source::new("sdk-types", "1", Confidence::Memory);
+
 /// The catalogue type of an SDK category tag (`advertisement` -> `ads`).
 pub fn sdk_type(tag: &str) -> Option<&'static str> {
-    let key: String = tag
-        .trim()
-        .chars()
-        .map(|c| {
+    // Compared as normalised on the fly: rules ask this for every category
+    // of every SDK, and a key string per question was most of its cost.
+    let key = || {
+        tag.trim().chars().map(|c| {
             if c == ' ' || c == '-' {
                 '_'
             } else {
                 c.to_ascii_lowercase()
             }
         })
-        .collect();
+    };
     let table = crate::SDK_CATEGORY_TYPES;
-    let i = table
-        .binary_search_by(|(k, _)| (*k).cmp(key.as_str()))
-        .ok()?;
+    let i = table.binary_search_by(|(k, _)| k.chars().cmp(key())).ok()?;
     table.get(i).map(|(_, t)| *t)
 }
 

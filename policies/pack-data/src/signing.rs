@@ -10,6 +10,11 @@
 //! listed. A platform adds its own leaked keys through the
 //! `sec.test_key_sha256` setting.
 
+use shelfgate_policy_sdk::{Confidence, Source};
+
+/// The AOSP test keys of this module.
+pub const SOURCE: Source = Source::new("aosp-test-keys", "1", Confidence::Verified);
+
 /// A published test key.
 #[derive(Debug)]
 pub struct TestKey {

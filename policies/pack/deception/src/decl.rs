@@ -19,8 +19,6 @@ use shelfgate_pack_data::data_safety::{data_type, norm_type, DataType, Trigger, 
 use shelfgate_pack_data::sdk_types;
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::input::Input;
-
 pub const RULE: Rule = Rule {
     id: "DECEIVE-DECL-028",
     refs: &["GP-DS", "MIIT-2021-SVC", "ID-METHOD-2019 III.9"],
@@ -40,26 +38,29 @@ struct Seen {
     value: String,
 }
 
-pub fn check(input: &Input, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let (cn, play) = (input.cn, input.play);
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let (cn, play) = (s.cn(), s.play());
     if !cn && !play {
         return;
     }
-    let seen = capabilities(input);
+    let seen = capabilities(s);
     if seen.is_empty() {
         return;
     }
 
-    let items = &input.data_collection;
-    let decls = listing.third_party_sdks();
-    let sdks = &input.sdks;
-    let safety: Option<Vec<String>> = input.google_play.as_ref().map(|gp| {
-        gp.data_safety
-            .collected
-            .iter()
-            .map(|d| norm_type(&d.type_))
-            .collect()
-    });
+    let items = || s.data_collection();
+    let sdks = s.sdks();
+    let safety: Option<Vec<String>> = if play {
+        s.google_play().as_ref().map(|gp| {
+            gp.data_safety
+                .collected
+                .iter()
+                .map(|d| norm_type(&d.type_))
+                .collect()
+        })
+    } else {
+        None
+    };
     let covers = |list: &[String], data: &DataType| {
         list.iter().any(|t| data.covered_by.contains(&t.as_str()))
     };
@@ -68,18 +69,19 @@ pub fn check(input: &Input, listing: &Listing, context: &Context, out: &mut Vec<
     // `third_party_sdks[].pi_types`.
     let cn_declared = |owner: &Option<String>| -> Vec<String> {
         let Some(id) = owner else {
-            return items.iter().map(|d| norm_type(&d.pi_type)).collect();
+            return items().iter().map(|d| norm_type(&d.pi_type)).collect();
         };
-        let detected = sdks.iter().find(|s| &s.id == id);
+        let decls = s.sdk_decls();
+        let detected = sdks.iter().find(|sdk| &sdk.id == id);
         let decl = match detected {
-            Some(sdk) => attribution::declaration_of(sdk, &decls),
+            Some(sdk) => attribution::declaration_of(sdk, decls),
             None => decls.iter().find(|d| &d.id == id),
         };
         let by_sdk = |collector: &str| match detected {
             Some(sdk) => attribution::names_sdk(collector, sdk, decl),
             None => collector.strip_prefix("sdk:") == Some(id.as_str()),
         };
-        let mut types: Vec<String> = items
+        let mut types: Vec<String> = items()
             .iter()
             .filter(|d| by_sdk(&d.collected_by))
             .map(|d| norm_type(&d.pi_type))
@@ -91,33 +93,46 @@ pub fn check(input: &Input, listing: &Listing, context: &Context, out: &mut Vec<
         types
     };
 
+    // What the CN list declares, per owner, worked out once each.
+    let mut declared: Vec<(&Option<String>, Vec<String>)> = Vec::new();
     // Contradictions, grouped by owner in first-seen order.
     let mut groups: Vec<(Option<String>, Vec<Gap>)> = Vec::new();
-    for s in &seen {
-        let cn_missing = cn && !s.play_only && !covers(&cn_declared(&s.owner), s.data);
-        let play_missing = play && !safety.as_deref().is_some_and(|list| covers(list, s.data));
+    for cap in &seen {
+        let cn_missing = cn && !cap.play_only && {
+            let i = match declared.iter().position(|(o, _)| **o == cap.owner) {
+                Some(i) => i,
+                None => {
+                    declared.push((&cap.owner, cn_declared(&cap.owner)));
+                    declared.len() - 1
+                }
+            };
+            declared
+                .get(i)
+                .is_none_or(|(_, list)| !covers(list, cap.data))
+        };
+        let play_missing = play && !safety.as_deref().is_some_and(|list| covers(list, cap.data));
         if !cn_missing && !play_missing {
             continue;
         }
-        match groups.iter_mut().find(|(o, _)| *o == s.owner) {
-            Some((_, list)) => list.push((s, cn_missing, play_missing)),
-            None => groups.push((s.owner.clone(), vec![(s, cn_missing, play_missing)])),
+        match groups.iter_mut().find(|(o, _)| *o == cap.owner) {
+            Some((_, list)) => list.push((cap, cn_missing, play_missing)),
+            None => groups.push((cap.owner.clone(), vec![(cap, cn_missing, play_missing)])),
         }
     }
     if groups.is_empty() {
         return;
     }
 
-    let package = &input.id.package;
-    let order = context
+    let package = &s.identity().package;
+    let order = s
         .regulator_notices()
-        .into_iter()
+        .iter()
         .find(|n| n.package == *package && n.issues.iter().any(|i| i == RULE.id));
 
     for (owner, items) in groups {
         let mut types_en: Vec<String> = Vec::new();
         let mut types_zh: Vec<String> = Vec::new();
-        for (s, cn_missing, play_missing) in &items {
+        for (cap, cn_missing, play_missing) in &items {
             let wher = match (cn_missing, play_missing) {
                 (true, true) => (
                     "collected-PI list and Data safety",
@@ -126,10 +141,10 @@ pub fn check(input: &Input, listing: &Listing, context: &Context, out: &mut Vec<
                 (true, false) => ("collected-PI list", "个人信息收集清单"),
                 _ => ("Data safety", "Data safety"),
             };
-            let en = format!("{} (missing from {})", s.data.en, wher.0);
+            let en = format!("{} (missing from {})", cap.data.en, wher.0);
             if !types_en.contains(&en) {
                 types_en.push(en);
-                types_zh.push(format!("{}（{}中缺失）", s.data.zh, wher.1));
+                types_zh.push(format!("{}（{}中缺失）", cap.data.zh, wher.1));
             }
         }
         let who_en = owner
@@ -155,7 +170,7 @@ pub fn check(input: &Input, listing: &Listing, context: &Context, out: &mut Vec<
                 ))
                 .evidence(EvidenceSource::Context, format!("regulator_notices[{}].issues", notice.id), json::strs(notice.issues.iter().map(String::as_str))),
             None => RULE
-                .rectify(context)
+                .rectify(s.context)
                 .en(format!(
                     "{who_en} can collect data the listing declares as not collected: {}.",
                     types_en.join("; ")
@@ -163,19 +178,19 @@ pub fn check(input: &Input, listing: &Listing, context: &Context, out: &mut Vec<
                 .zh(format!("{who_zh}可收集上架信息中声明未收集的数据：{}。", types_zh.join("；"))),
         };
         let mut f = f.expected("every collected data type declared (data_collection / google_play.data_safety.collected)");
-        for (s, cn_missing, play_missing) in &items {
-            f = f.evidence(s.source, s.path.clone(), s.value.clone());
+        for (cap, cn_missing, play_missing) in &items {
+            f = f.evidence(cap.source, cap.path.clone(), cap.value.clone());
             if *cn_missing {
                 f = f.evidence(
                     EvidenceSource::Listing,
-                    format!("data_collection[{}]", s.data.key),
+                    format!("data_collection[{}]", cap.data.key),
                     json::null(),
                 );
             }
             if *play_missing {
                 f = f.evidence(
                     EvidenceSource::Listing,
-                    format!("google_play.data_safety.collected[{}]", s.data.key),
+                    format!("google_play.data_safety.collected[{}]", cap.data.key),
                     json::null(),
                 );
             }
@@ -185,7 +200,7 @@ pub fn check(input: &Input, listing: &Listing, context: &Context, out: &mut Vec<
 }
 
 /// Every capability of the table the APK has.
-fn capabilities(input: &Input) -> Vec<Seen> {
+fn capabilities(s: &Snapshot) -> Vec<Seen> {
     let mut seen = Vec::new();
     for cap in CAPABILITIES {
         let Some(data) = data_type(cap.data) else {
@@ -193,10 +208,10 @@ fn capabilities(input: &Input) -> Vec<Seen> {
         };
         match cap.trigger {
             Trigger::Permission(name) => {
-                if !input.requests(name) {
+                if !s.requests(name) {
                     continue;
                 }
-                let owner = input.declaring_sdk(name);
+                let owner = s.declared_sdk(name).map(str::to_string);
                 seen.push(Seen {
                     data,
                     owner,
@@ -207,14 +222,11 @@ fn capabilities(input: &Input) -> Vec<Seen> {
                 });
             }
             Trigger::Api(key) => {
-                if input.refs(key).next().is_none() {
+                if !s.references(key) {
                     continue;
                 }
-                let callers: Vec<String> = input
-                    .refs(key)
-                    .flat_map(|r| r.callers.iter().cloned())
-                    .collect();
-                for (owner, classes) in attribution::caller_groups(&input.sdks, &callers) {
+                let callers = s.callers(key);
+                for (owner, classes) in attribution::caller_groups(s.sdks(), &callers) {
                     seen.push(Seen {
                         data,
                         owner,
@@ -226,8 +238,8 @@ fn capabilities(input: &Input) -> Vec<Seen> {
                 }
             }
             Trigger::SdkType(ty) => {
-                for sdk in input
-                    .sdks
+                for sdk in s
+                    .sdks()
                     .iter()
                     .filter(|s| sdk_types::has_type(&s.categories, ty))
                 {

@@ -17,8 +17,6 @@ use shelfgate_pack_data::sdk_types;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::SdkMatch;
 
-use crate::input::Input;
-
 pub const RULE: Rule = Rule {
     id: "DECEIVE-DYNCODE-024",
     refs: &["GP Device and Network Abuse", "MIIT-2020-164 issue 10", "CN platform review practice"],
@@ -39,8 +37,8 @@ struct Source {
     evidence: (EvidenceSource, String, String),
 }
 
-pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    let sdks = &input.sdks;
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let sdks = s.sdks();
     let mut sources: Vec<Source> = Vec::new();
     for (key, en, zh) in [
         (
@@ -54,13 +52,13 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
             "通过文件路径加载本地代码（System.load）",
         ),
     ] {
-        if input.refs(key).next().is_none() {
+        if !s.references(key) {
             continue;
         }
         // Callers the host sampled, less the support libraries that load
         // the APK's own secondary dex; a reference without sampled callers
         // still counts, as the app's.
-        let sampled: Vec<&String> = input.refs(key).flat_map(|r| r.callers.iter()).collect();
+        let sampled: Vec<&String> = s.refs(key).flat_map(|r| r.callers.iter()).collect();
         let callers: Vec<String> = sampled
             .iter()
             .filter(|c| !OWN_DEX_LOADERS.iter().any(|p| c.starts_with(p)))
@@ -104,9 +102,10 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
     }
     // A loader plus URLs of code files: code fetched from the network.
     if !sources.is_empty() {
-        let urls: Vec<String> = facts
+        let urls: Vec<&str> = s
             .urls()
-            .into_iter()
+            .iter()
+            .map(String::as_str)
             .filter(|u| is_code_url(u))
             .collect();
         if !urls.is_empty() {
@@ -118,12 +117,12 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
                 evidence: (
                     EvidenceSource::Dex,
                     "dex.urls".into(),
-                    json::strs(urls.iter().map(String::as_str)),
+                    json::strs(urls.iter().copied()),
                 ),
             });
         }
     }
-    let packers = facts.packers();
+    let packers = s.packers();
     if !packers.is_empty() {
         sources.push(Source {
             owner: None,
@@ -144,8 +143,8 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
         });
     }
     let mut hidden: Vec<(Option<String>, Vec<String>)> = Vec::new();
-    for p in input
-        .payloads
+    for p in s
+        .payloads()
         .iter()
         .filter(|p| p.kind != "apk" && !p.path.to_ascii_lowercase().ends_with(".apk"))
     {
@@ -173,7 +172,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
         return;
     }
 
-    let declaration = input.behaviour.dynamic_code_loading.as_ref();
+    let declaration = s.behaviour().dynamic_code_loading.as_ref();
     let declared = declaration
         .is_some_and(|d| d.used && d.purpose.as_deref().is_some_and(|p| !p.trim().is_empty()));
     let declared_json = match declaration {
@@ -184,7 +183,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
         ),
         None => json::null(),
     };
-    let play = input.play;
+    let play = s.play();
 
     // One finding per owner, in the order the owners first appear.
     let mut owners: Vec<Option<String>> = Vec::new();
@@ -223,7 +222,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
                     "no code fetched from outside Play (hot-fix frameworks, downloaded dex/jar/so)",
                 )
         } else {
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "{who_en} {}, but the listing does not declare dynamic code loading with its purpose.",
                     what_en.join("; ")

@@ -14,11 +14,12 @@
 //! `memory`. Icon similarity is exact (`icon_sha256`): perceptual hashes
 //! are not among the facts.
 
+use std::borrow::Cow;
+
 use shelfgate_pack_data::identity::{in_namespace, PROTECTED_APPS, PROTECTED_NAMESPACES};
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::AppInfo;
 
-use crate::input::Input;
 use crate::settings::entries;
 
 pub const RULE: Rule = Rule {
@@ -27,23 +28,17 @@ pub const RULE: Rule = Rule {
     remediation: "Publish only under your own package namespace, name and icon, signed with your own key; make the developer, the filing entity and the privacy-policy operator the same legal entity (or declare the operator).",
 };
 
-pub fn check(
-    input: &Input,
-    facts: &Facts,
-    listing: &Listing,
-    context: &Context,
-    out: &mut Vec<Finding>,
-) {
-    let package = &input.id.package;
-    let developer = listing.developer();
-    let operator = listing.operator();
-    let filing = listing.filing();
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let package = &s.identity().package;
+    let developer = s.developer();
+    let operator = s.operator();
+    let filing = s.filing();
 
     // Who the listing says is behind the app.
     let mut entities: Vec<&str> = vec![developer.name.as_str()];
     entities.extend(operator.as_ref().map(|o| o.name.as_str()));
     let mut claimed = entities.clone();
-    if let Some(f) = &filing {
+    if let Some(f) = filing {
         if !claimed
             .iter()
             .any(|c| text::same_name(c, &f.filing_entity_name))
@@ -52,11 +47,11 @@ pub fn check(
         }
     }
 
-    namespace(package, facts, &claimed, context, out);
-    names(package, &input.app, context, out);
+    namespace(package, s, &claimed, out);
+    names(package, s, out);
 
-    if let Some(filing) = &filing {
-        let privacy = listing.privacy();
+    if let Some(filing) = filing {
+        let privacy = s.privacy();
         let names_dev = |name: &str| entities.iter().any(|e| text::same_name(e, name));
         if !names_dev(&filing.filing_entity_name) && !names_dev(&privacy.operator_name) {
             out.push(
@@ -81,14 +76,8 @@ pub fn check(
 }
 
 /// The package's namespace belongs to someone else.
-fn namespace(
-    package: &str,
-    facts: &Facts,
-    claimed: &[&str],
-    context: &Context,
-    out: &mut Vec<Finding>,
-) {
-    match context.setting("deceive.protected_namespaces") {
+fn namespace(package: &str, s: &Snapshot, claimed: &[&str], out: &mut Vec<Finding>) {
+    match s.setting("deceive.protected_namespaces") {
         Some(registry) => {
             let mut signers: Vec<String> = Vec::new();
             for (prefix, certs) in entries(&registry) {
@@ -96,7 +85,7 @@ fn namespace(
                     continue;
                 }
                 if signers.is_empty() {
-                    signers = facts
+                    signers = s
                         .signing()
                         .signers
                         .iter()
@@ -175,7 +164,8 @@ fn foreign(package: &str, prefix: &str, owner: &str, who: &str) -> FindingBuilde
 }
 
 /// The listing's app name or icon is a protected app's.
-fn names(package: &str, app: &AppInfo, context: &Context, out: &mut Vec<Finding>) {
+fn names(package: &str, s: &Snapshot, out: &mut Vec<Finding>) {
+    let app: &AppInfo = s.app();
     let mut names: Vec<&str> = vec![app.name.as_str()];
     names.extend(
         app.name_localised
@@ -184,27 +174,30 @@ fn names(package: &str, app: &AppInfo, context: &Context, out: &mut Vec<Finding>
             .map(|l| l.value.as_str()),
     );
 
-    let (registry, memory): (Vec<(String, Vec<String>)>, bool) =
-        match context.setting("deceive.protected_app_names") {
-            Some(v) => (owned(&entries(&v)), false),
-            None => (
-                PROTECTED_APPS
-                    .iter()
-                    .map(|a| {
-                        (
-                            a.name.to_string(),
-                            a.prefixes.iter().map(|p| p.to_string()).collect(),
-                        )
-                    })
-                    .collect(),
-                true,
-            ),
-        };
+    let folded: Vec<String> = names.iter().map(|n| text::norm_name(n)).collect();
+
+    let setting = s.setting("deceive.protected_app_names");
+    let memory = setting.is_none();
+    let registry: Vec<(&str, Cow<[&str]>)> = match setting.as_deref() {
+        Some(v) => entries(v)
+            .into_iter()
+            .map(|(name, prefixes)| (name, Cow::Owned(prefixes)))
+            .collect(),
+        None => PROTECTED_APPS
+            .iter()
+            .map(|a| (a.name, Cow::Borrowed(a.prefixes)))
+            .collect(),
+    };
     for (protected, prefixes) in &registry {
         if prefixes.iter().any(|p| in_namespace(package, p)) {
             continue;
         }
-        let Some(name) = names.iter().find(|n| copies(n, protected)) else {
+        let Some(name) = names
+            .iter()
+            .zip(&folded)
+            .find(|(n, f)| copies(n, f, protected))
+            .map(|(n, _)| n)
+        else {
             continue;
         };
         let mut f = RULE
@@ -230,7 +223,7 @@ fn names(package: &str, app: &AppInfo, context: &Context, out: &mut Vec<Finding>
     if icon.is_empty() {
         return;
     }
-    if let Some(v) = context.setting("deceive.protected_icons") {
+    if let Some(v) = s.setting("deceive.protected_icons") {
         for (sha, prefixes) in entries(&v) {
             if text::norm_hex(sha) != icon || prefixes.iter().any(|p| in_namespace(package, p)) {
                 continue;
@@ -254,18 +247,11 @@ fn names(package: &str, app: &AppInfo, context: &Context, out: &mut Vec<Finding>
     }
 }
 
-fn owned(entries: &[(&str, Vec<&str>)]) -> Vec<(String, Vec<String>)> {
-    entries
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
-        .collect()
-}
-
-/// `name` is `protected`, or starts with it (`微信极速版`, `QQ Helper`);
-/// an ASCII protected name must end at a word boundary (`Alipayment` does
-/// not copy `Alipay`).
-fn copies(name: &str, protected: &str) -> bool {
-    let (n, p) = (text::norm_name(name), text::norm_name(protected));
+/// `name` (`n` its [`text::norm_name`]) is `protected`, or starts with it
+/// (`微信极速版`, `QQ Helper`); an ASCII protected name must end at a word
+/// boundary (`Alipayment` does not copy `Alipay`).
+fn copies(name: &str, n: &str, protected: &str) -> bool {
+    let p = text::norm_name(protected);
     if p.is_empty() || !n.starts_with(&p) {
         return false;
     }

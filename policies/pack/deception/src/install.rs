@@ -20,8 +20,6 @@ use shelfgate_pack_data::lexicon::INSTALLER_CATEGORY_WORDS;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{Payload, SdkMatch};
 
-use crate::input::Input;
-
 pub const RULE: Rule = Rule {
     id: "DECEIVE-INSTALL-023",
     refs: &["MIIT-2020-164 issue 7", "MIIT-2023-26", "GP-PERM REQUEST_INSTALL_PACKAGES"],
@@ -35,27 +33,29 @@ const REQUEST_INSTALL: &str = "android.permission.REQUEST_INSTALL_PACKAGES";
 /// and app stores (37).
 const INSTALLER_CATEGORIES: &[u8] = &[32, 37];
 
-pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
-    let behaviour = &input.behaviour;
-    if input.requests(INSTALL) {
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    if s.requests(INSTALL) {
         out.push(
             RULE.reject()
                 .en("The app requests INSTALL_PACKAGES, a privileged permission that lets system apps install packages silently; store apps cannot hold it.")
                 .zh("应用申请了 INSTALL_PACKAGES 权限，该系统级权限可静默安装应用，第三方应用不得申请。")
                 .evidence(EvidenceSource::Manifest, manifest::permission_path(INSTALL), json::bool(true))
                 .expected("no INSTALL_PACKAGES")
-                .maybe_sdk(input.declaring_sdk(INSTALL))
+                .maybe_sdk(s.declared_sdk(INSTALL))
                 .build(),
         );
     }
 
-    let plugins_declared = behaviour
-        .dynamic_code_loading
-        .as_ref()
-        .is_some_and(|d| d.used && d.purpose.as_deref().is_some_and(|p| !p.trim().is_empty()));
-    if !plugins_declared {
-        let apks: Vec<&Payload> = input.payloads.iter().filter(|p| is_apk(p)).collect();
-        for (sdk, group) in by_owner(&input.sdks, &apks) {
+    let apks: Vec<&Payload> = s.payloads().iter().filter(|p| is_apk(p)).collect();
+    let behaviour = || s.behaviour();
+    let plugins_declared = || {
+        behaviour()
+            .dynamic_code_loading
+            .as_ref()
+            .is_some_and(|d| d.used && d.purpose.as_deref().is_some_and(|p| !p.trim().is_empty()))
+    };
+    if !apks.is_empty() && !plugins_declared() {
+        for (sdk, group) in by_owner(s.sdks(), &apks) {
             out.push(
                 RULE.reject()
                     .en(format!(
@@ -70,7 +70,7 @@ pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
                     .evidence(
                         EvidenceSource::Listing,
                         "behaviour_declarations.dynamic_code_loading",
-                        json::opt_str(behaviour.dynamic_code_loading.as_ref().map(|d| if d.used { "used" } else { "not used" })),
+                        json::opt_str(behaviour().dynamic_code_loading.as_ref().map(|d| if d.used { "used" } else { "not used" })),
                     )
                     .expected("no embedded APKs, or plugins declared under behaviour_declarations.dynamic_code_loading with a purpose")
                     .maybe_sdk(sdk)
@@ -79,14 +79,15 @@ pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
         }
     }
 
-    if !input.requests(REQUEST_INSTALL) {
+    if !s.requests(REQUEST_INSTALL) {
         return;
     }
-    let sdk = input
-        .declaring_sdk(REQUEST_INSTALL)
-        .or_else(|| installer_sdk(input));
-    if input.play {
-        let approved = input.google_play.as_ref().and_then(|gp| {
+    let sdk = s
+        .declared_sdk(REQUEST_INSTALL)
+        .map(str::to_string)
+        .or_else(|| installer_sdk(s));
+    if s.play() {
+        let approved = s.google_play().as_ref().and_then(|gp| {
             gp.permission_declarations
                 .iter()
                 .find(|d| d.permission == REQUEST_INSTALL)
@@ -110,19 +111,19 @@ pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
             return;
         }
     }
-    if input.cn {
-        let self_update = behaviour
+    if s.cn() {
+        let self_update = behaviour()
             .self_update
             .as_ref()
             .is_some_and(|s| s.uses_request_install_packages);
-        let app = &input.app;
+        let app = s.app();
         let installer = app
             .necessary_pi_category_id
             .is_some_and(|c| INSTALLER_CATEGORIES.contains(&c))
             || text::find_any(&app.store_category, INSTALLER_CATEGORY_WORDS).is_some();
         if !self_update && !installer {
             out.push(
-                RULE.rectify(context)
+                RULE.rectify(s.context)
                     .en(format!(
                         "The app can ask to install other packages (REQUEST_INSTALL_PACKAGES) but declares no self-update that uses it, and \"{}\" is not an app-store, browser or file-manager category.",
                         app.store_category
@@ -135,7 +136,7 @@ pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
                     .evidence(
                         EvidenceSource::Listing,
                         "behaviour_declarations.self_update.uses_request_install_packages",
-                        behaviour
+                        behaviour()
                             .self_update
                             .as_ref()
                             .map(|s| json::bool(s.uses_request_install_packages))
@@ -177,12 +178,9 @@ fn by_owner<'a>(sdks: &[SdkMatch], apks: &[&'a Payload]) -> Vec<(Option<String>,
 }
 
 /// The SDK whose code alone drives `PackageInstaller`.
-fn installer_sdk(input: &Input) -> Option<String> {
-    let callers: Vec<String> = input
-        .refs("package-installer")
-        .flat_map(|r| r.callers.iter().cloned())
-        .collect();
-    match attribution::callers_by_sdk(&input.sdks, &callers).as_slice() {
+fn installer_sdk(s: &Snapshot) -> Option<String> {
+    let callers = s.callers("package-installer");
+    match attribution::callers_by_sdk(s.sdks(), &callers).as_slice() {
         [(Some(id), _)] => Some(id.clone()),
         _ => None,
     }

@@ -33,7 +33,6 @@ use shelfgate_policy_sdk::prelude::*;
 mod decl;
 mod dyncode;
 mod ident;
-mod input;
 mod install;
 mod meta;
 mod reward;
@@ -71,35 +70,23 @@ impl Policy for Deception {
             .iter()
             .map(|s| s.to_string())
             .collect(),
-            data_sources: vec![
-                DataSource {
-                    name: "protected-namespaces".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-                DataSource {
-                    name: "listing-keywords".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-                DataSource {
-                    name: "capability-data-types".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Secondary,
-                },
-            ],
+            data_sources: shelfgate_policy_sdk::source::data_sources(&[
+                shelfgate_pack_data::identity::SOURCE,
+                shelfgate_pack_data::lexicon::SOURCE,
+                shelfgate_pack_data::data_safety::SOURCE,
+            ]),
         }
     }
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        let input = input::Input::gather(facts, listing, context);
-        install::check(&input, context, &mut out);
-        dyncode::check(&input, facts, context, &mut out);
-        reward::check(&input, context, &mut out);
-        ident::check(&input, facts, listing, context, &mut out);
-        meta::check(&input, facts, context, &mut out);
-        decl::check(&input, listing, context, &mut out);
+        let s = Snapshot::new(facts, listing, context);
+        install::check(&s, &mut out);
+        dyncode::check(&s, &mut out);
+        reward::check(&s, &mut out);
+        ident::check(&s, &mut out);
+        meta::check(&s, &mut out);
+        decl::check(&s, &mut out);
         out
     }
 }

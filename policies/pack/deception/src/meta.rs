@@ -16,8 +16,6 @@ use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::AppInfo;
 use shelfgate_policy_sdk::Identity;
 
-use crate::input::Input;
-
 pub const RULE: Rule = Rule {
     id: "DECEIVE-META-027",
     refs: &["MIIT-2020-164 issue 9", "MIIT-2023-26"],
@@ -32,11 +30,11 @@ const FINANCE_CATEGORIES: &[u8] = &[5, 12, 23, 24];
 /// Casino category of simulated gambling).
 const CASINO_CATEGORY_WORDS: &[&str] = &["casino", "博彩", "彩票"];
 
-pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    identity(&input.id, &input.app, out);
-    label(facts, &input.app, context, out);
-    stale_permissions(input, context, out);
-    business(input, context, out);
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    identity(s.identity(), s.app(), out);
+    label(s, out);
+    stale_permissions(s, out);
+    business(s, out);
 }
 
 fn identity(id: &Identity, app: &AppInfo, out: &mut Vec<Finding>) {
@@ -90,8 +88,9 @@ fn identity(id: &Identity, app: &AppInfo, out: &mut Vec<Finding>) {
     }
 }
 
-fn label(facts: &Facts, app: &AppInfo, context: &Context, out: &mut Vec<Finding>) {
-    let application = facts.application();
+fn label(s: &Snapshot, out: &mut Vec<Finding>) {
+    let app = s.app();
+    let application = s.application();
     let mut labels: Vec<&str> = application
         .labels
         .iter()
@@ -117,7 +116,7 @@ fn label(facts: &Facts, app: &AppInfo, context: &Context, out: &mut Vec<Finding>
         return;
     }
     out.push(
-        RULE.rectify(context)
+        RULE.rectify(s.context)
             .en(format!(
                 "The listed name \"{}\" matches no label of the app ({}).",
                 app.name,
@@ -141,18 +140,18 @@ fn label(facts: &Facts, app: &AppInfo, context: &Context, out: &mut Vec<Finding>
     );
 }
 
-fn stale_permissions(input: &Input, context: &Context, out: &mut Vec<Finding>) {
-    let stale: Vec<&str> = input
-        .declared
+fn stale_permissions(s: &Snapshot, out: &mut Vec<Finding>) {
+    let stale: Vec<&str> = s
+        .declared()
         .iter()
         .map(|p| p.name.as_str())
-        .filter(|name| !input.names_permission(name))
+        .filter(|name| !s.names_permission(name))
         .collect();
     if stale.is_empty() {
         return;
     }
     let mut f = RULE
-        .rectify(context)
+        .rectify(s.context)
         .en(format!(
             "The listing's permission list names permissions the APK does not request: {}.",
             stale.join(", ")
@@ -178,13 +177,14 @@ fn stale_permissions(input: &Input, context: &Context, out: &mut Vec<Finding>) {
     out.push(f.build());
 }
 
-fn business(input: &Input, context: &Context, out: &mut Vec<Finding>) {
-    let app = &input.app;
+fn business(s: &Snapshot, out: &mut Vec<Finding>) {
+    let app = s.app();
     let category = app.necessary_pi_category_id;
     let words = listing_text(app);
-    if let Some(word) = text::find_any(&words, GAMBLING_WORDS) {
+    let words = text::Folded::new(&words);
+    if let Some(word) = words.find_any(GAMBLING_WORDS) {
         let declared =
-            !input.cn && text::find_any(&app.store_category, CASINO_CATEGORY_WORDS).is_some();
+            !s.cn() && text::find_any(&app.store_category, CASINO_CATEGORY_WORDS).is_some();
         if !declared {
             out.push(
                 RULE.reject()
@@ -202,7 +202,7 @@ fn business(input: &Input, context: &Context, out: &mut Vec<Finding>) {
     }
     let finance = category.is_some_and(|c| FINANCE_CATEGORIES.contains(&c))
         || text::find_any(&app.store_category, LENDING_WORDS).is_some();
-    if let Some(word) = text::find_any(&words, LENDING_WORDS) {
+    if let Some(word) = words.find_any(LENDING_WORDS) {
         if !finance {
             out.push(
                 RULE.reject()
@@ -234,13 +234,13 @@ fn business(input: &Input, context: &Context, out: &mut Vec<Finding>) {
     if !no_pi_category || paid {
         return;
     }
-    for sdk in input
-        .sdks
+    for sdk in s
+        .sdks()
         .iter()
         .filter(|s| sdk_types::has_type(&s.categories, "payment"))
     {
         out.push(
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "The app bundles the payment SDK {} but is listed in a category that needs no personal information (\"{}\") and declares no in-app purchases: the listing does not say what users pay for.",
                     sdk.name, app.store_category

@@ -16,9 +16,8 @@ use shelfgate_pack_data::identity::category_needs_id;
 use shelfgate_pack_data::lexicon::{BIOMETRIC_WORDS, ID_WORDS, REWARD_WORDS};
 use shelfgate_pack_data::sdk_types;
 use shelfgate_policy_sdk::prelude::*;
+use shelfgate_policy_sdk::text::Folded;
 use shelfgate_policy_sdk::types::AppInfo;
-
-use crate::input::Input;
 
 pub const RULE: Rule = Rule {
     id: "DECEIVE-PI-025",
@@ -34,17 +33,17 @@ const ID_OR_BIOMETRIC_TYPES: &[&str] = &[
     "real_name_identity",
 ];
 
-pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
-    if !input.cn {
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    if !s.cn() {
         return;
     }
-    let app = &input.app;
-    let sdks = &input.sdks;
+    let app = s.app();
+    let sdks = s.sdks();
     let biometric_sdk = sdks
         .iter()
         .find(|s| sdk_types::has_type(&s.categories, "biometric"));
 
-    for item in &input.data_collection {
+    for item in s.data_collection() {
         if !ID_OR_BIOMETRIC_TYPES.contains(&item.pi_type.as_str()) {
             continue;
         }
@@ -72,11 +71,12 @@ pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
     }
 
     for (field, sentence) in sentences(app) {
-        let Some(reward) = text::find_any(sentence, REWARD_WORDS) else {
+        let folded = Folded::new(sentence);
+        let Some(reward) = folded.find_any(REWARD_WORDS) else {
             continue;
         };
-        let bio = text::find_any(sentence, BIOMETRIC_WORDS);
-        let id = text::find_any(sentence, ID_WORDS);
+        let bio = folded.find_any(BIOMETRIC_WORDS);
+        let id = folded.find_any(ID_WORDS);
         let Some(asked) = bio.or(id) else { continue };
         let confirmed = bio.is_some() && biometric_sdk.is_some();
         let f = if confirmed {
@@ -85,18 +85,14 @@ pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
             ))
             .zh(format!("上架信息以奖励（“{reward}”）诱导用户提供生物识别信息（“{asked}”），且应用集成了生物识别 SDK：“{sentence}”。"))
         } else {
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "The listing ties a reward (\"{reward}\") to ID or biometric data (\"{asked}\"): \"{sentence}\"."
                 ))
                 .zh(format!("上架信息将奖励（“{reward}”）与身份或生物识别信息（“{asked}”）挂钩：“{sentence}”。"))
         };
         let mut f = f
-            .evidence(
-                EvidenceSource::Listing,
-                format!("app.{field}"),
-                json::str(sentence),
-            )
+            .evidence(EvidenceSource::Listing, field.path(), json::str(sentence))
             .expected("no reward offered for ID numbers or biometrics");
         if confirmed {
             if let Some(sdk) = biometric_sdk {
@@ -123,7 +119,7 @@ pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
         .filter(|s| sdk_types::has_any_type(&s.categories, &["biometric", "ocr"]))
     {
         out.push(
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "{} (biometric/ID recognition SDK) is bundled although the app's category{} needs no ID document for its basic function.",
                     sdk.name,
@@ -154,27 +150,44 @@ fn category_text(id: Option<u8>) -> String {
     }
 }
 
-/// The listing's free-text sentences, with the field each comes from.
-fn sentences(app: &AppInfo) -> Vec<(String, &str)> {
-    let mut fields: Vec<(String, &str)> = vec![
-        ("description".into(), app.description.as_str()),
-        ("basic_function".into(), app.basic_function.as_str()),
-    ];
-    for f in &app.features {
-        fields.push((format!("features[{}].name", f.id), f.name.as_str()));
-        fields.push((
-            format!("features[{}].description", f.id),
-            f.description.as_str(),
-        ));
-    }
-    let mut out = Vec::new();
-    for (field, text) in fields {
-        for s in text.split(['。', '！', '？', '；', '!', '?', ';', '\n']) {
-            let s = s.trim();
-            if !s.is_empty() {
-                out.push((field.clone(), s));
-            }
+/// Which listing field a sentence comes from; its evidence path is
+/// spelled only when a finding needs it.
+#[derive(Clone, Copy)]
+enum Field<'a> {
+    Description,
+    BasicFunction,
+    FeatureName(&'a str),
+    FeatureDescription(&'a str),
+}
+
+impl Field<'_> {
+    fn path(self) -> String {
+        match self {
+            Field::Description => "app.description".into(),
+            Field::BasicFunction => "app.basic_function".into(),
+            Field::FeatureName(id) => format!("app.features[{id}].name"),
+            Field::FeatureDescription(id) => format!("app.features[{id}].description"),
         }
     }
-    out
+}
+
+/// The listing's free-text sentences, with the field each comes from.
+fn sentences(app: &AppInfo) -> impl Iterator<Item = (Field<'_>, &str)> {
+    let fields = [
+        (Field::Description, app.description.as_str()),
+        (Field::BasicFunction, app.basic_function.as_str()),
+    ]
+    .into_iter()
+    .chain(app.features.iter().flat_map(|f| {
+        [
+            (Field::FeatureName(&f.id), f.name.as_str()),
+            (Field::FeatureDescription(&f.id), f.description.as_str()),
+        ]
+    }));
+    fields.flat_map(|(field, text)| {
+        text.split(['。', '！', '？', '；', '!', '?', ';', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(move |s| (field, s))
+    })
 }

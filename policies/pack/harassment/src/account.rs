@@ -21,10 +21,10 @@ pub const RULE: Rule = Rule {
 const MAX_DAYS: u32 = 15;
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    if !input.app.has_accounts {
+    if !input.app().has_accounts {
         return;
     }
-    let d = input.listing.privacy().account_deletion;
+    let d = &input.privacy().account_deletion;
     let accounts = |f: FindingBuilder| {
         f.evidence(
             EvidenceSource::Listing,

@@ -73,15 +73,15 @@ fn note(
 }
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let declared = input.behaviour.auto_start.as_ref();
+    let declared = input.behaviour().auto_start.as_ref();
     let boot_allowed = input.requests(BOOT_PERMISSION);
-    let legacy = input.identity.target_sdk < LEGACY_BEFORE_API;
+    let legacy = input.identity().target_sdk < LEGACY_BEFORE_API;
     let live = |c: &&Component| c.enabled;
 
     // Self-start triggers, by owner.
     let mut owners: Vec<Owner> = Vec::new();
     for c in input
-        .components
+        .components()
         .iter()
         .filter(live)
         .filter(|c| c.kind == ComponentKind::Receiver)
@@ -92,7 +92,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
             if !boot && !woken {
                 continue;
             }
-            let sdk = sdk_of_component(&input.sdks, &c.name).map(|s| s.id.clone());
+            let sdk = sdk_of_component(&input.sdks(), &c.name).map(|s| s.id.clone());
             let path = component_path("receiver", &c.name);
             note(
                 &mut owners,
@@ -103,7 +103,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         }
     }
     if input.requests(BATTERY_EXEMPTION) {
-        let sdk = input.permission_sdk(BATTERY_EXEMPTION).map(String::from);
+        let sdk = input.declared_sdk(BATTERY_EXEMPTION).map(String::from);
         let path = permission_path(BATTERY_EXEMPTION);
         note(
             &mut owners,
@@ -158,7 +158,12 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
 
     // Mutual wake-up services and receivers exported by push SDKs.
     let mut wake: Vec<WakeEntries> = Vec::new();
-    for c in input.components.iter().filter(live).filter(|c| c.exported) {
+    for c in input
+        .components()
+        .iter()
+        .filter(live)
+        .filter(|c| c.exported)
+    {
         if !matches!(c.kind, ComponentKind::Service | ComponentKind::Receiver) {
             continue;
         }
@@ -166,7 +171,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
             if alliance_wake_action(action).is_none() {
                 continue;
             }
-            let sdk = sdk_of_component(&input.sdks, &c.name).map(|s| s.id.clone());
+            let sdk = sdk_of_component(&input.sdks(), &c.name).map(|s| s.id.clone());
             let item = (component_path(kind_name(c.kind), &c.name), action.clone());
             match wake.iter_mut().find(|(s, _)| *s == sdk) {
                 Some((_, items)) => items.push(item),
@@ -205,14 +210,14 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     }
 
     // A sync adapter with an account authenticator, in an app without accounts.
-    if !input.app.has_accounts {
+    if !input.app().has_accounts {
         let with = |action: &str| {
-            input.components.iter().filter(live).find(|c| {
+            input.components().iter().filter(live).find(|c| {
                 c.kind == ComponentKind::Service && c.intent_actions.iter().any(|a| a == action)
             })
         };
         if let (Some(auth), Some(sync)) = (with(AUTHENTICATOR), with(SYNC_ADAPTER)) {
-            let sdk = sdk_of_component(&input.sdks, &sync.name).map(|s| s.id.clone());
+            let sdk = sdk_of_component(&input.sdks(), &sync.name).map(|s| s.id.clone());
             let (who, who_zh) = owner_label(input, sdk.as_deref());
             out.push(
                 RULE.rectify(input.context)

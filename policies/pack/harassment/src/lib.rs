@@ -36,23 +36,15 @@ impl Policy for Harassment {
             reads: ["manifest", "dex", "sdk", "listing", "context"]
                 .map(String::from)
                 .to_vec(),
-            data_sources: vec![
-                DataSource {
-                    name: "sdk-types".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-                DataSource {
-                    name: "listing-text".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-            ],
+            data_sources: shelfgate_policy_sdk::source::data_sources(&[
+                shelfgate_pack_data::sdk_types::WAKE_ACTIONS_SOURCE,
+                shelfgate_pack_data::listing_text::SOURCE,
+            ]),
         }
     }
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
-        let input = Input::read(facts, listing, context);
+        let input = Input::new(facts, listing, context);
         let mut findings = Vec::new();
         autostart::check(&input, &mut findings);
         popups::check(&input, &mut findings);

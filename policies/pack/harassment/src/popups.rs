@@ -54,7 +54,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     let ads = ad_sdks(input);
     let overlay = input.requests(OVERLAY);
     let full_screen = input.requests(FULL_SCREEN) && !calls_or_alarms(input);
-    let Some(popups) = input.behaviour.popups.as_ref() else {
+    let Some(popups) = input.behaviour().popups.as_ref() else {
         for ad in &ads {
             let mut f = RULE
                 .rectify(input.context)
@@ -185,7 +185,7 @@ fn overlay_feature(input: &Input, out: &mut Vec<Finding>) {
         !e.feature_ids.is_empty()
             && e.feature_ids
                 .iter()
-                .all(|id| input.app.features.iter().any(|f| &f.id == id))
+                .all(|id| input.app().features.iter().any(|f| &f.id == id))
     });
     if described {
         return;
@@ -201,7 +201,7 @@ fn overlay_feature(input: &Input, out: &mut Vec<Finding>) {
                 entry.map_or_else(json::null, |e| json::strs(e.feature_ids.iter().map(String::as_str))),
             )
             .expected("a feature in app.features that needs the overlay, or no overlay permission")
-            .maybe_sdk(input.permission_sdk(OVERLAY))
+            .maybe_sdk(input.declared_sdk(OVERLAY))
             .build(),
     );
 }
@@ -211,10 +211,10 @@ fn ad_sdks<'s>(input: &'s Input) -> Vec<AdSdk<'s>> {
     let shake = input.facts.api_ref("sensor.accelerometer");
     let shake_groups = shake
         .as_ref()
-        .map(|r| caller_groups(&input.sdks, &r.callers))
+        .map(|r| caller_groups(&input.sdks(), &r.callers))
         .unwrap_or_default();
     input
-        .sdks
+        .sdks()
         .iter()
         .filter(|s| has_type(&s.categories, "ads"))
         .map(|sdk| {
@@ -245,7 +245,7 @@ fn ad_sdks<'s>(input: &'s Input) -> Vec<AdSdk<'s>> {
 
 /// Whether the app is a calling or alarm app (full-screen intents allowed).
 fn calls_or_alarms(input: &Input) -> bool {
-    input.components.iter().any(|c| {
+    input.components().iter().any(|c| {
         c.permission
             .as_deref()
             .is_some_and(|p| CALL_OR_ALARM_PERMISSIONS.contains(&p))

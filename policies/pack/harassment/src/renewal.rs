@@ -20,14 +20,14 @@ pub const RULE: Rule = Rule {
 const MIN_REMINDER_DAYS: u32 = 5;
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let app = &input.app;
+    let app = &input.app();
     let subs = app.subscriptions.as_deref().unwrap_or_default();
     if !app.contains_iap {
         let billing = iap_code_prefixes()
             .iter()
             .find(|p| input.facts.has_class_prefix(p));
         if let Some(prefix) = billing {
-            let sdk = sdk_of_class(&input.sdks, prefix).map(|s| s.id.clone());
+            let sdk = sdk_of_class(&input.sdks(), prefix).map(|s| s.id.clone());
             out.push(
                 RULE.rectify(input.context)
                     .en(format!("The app bundles an in-app billing library ({prefix}) but the listing declares no in-app purchases."))

@@ -47,7 +47,7 @@ const DEVICE_ADMIN_PERMISSION: &str = "android.permission.BIND_DEVICE_ADMIN";
 const DEVICE_ADMIN_ACTION: &str = "android.app.action.DEVICE_ADMIN_ENABLED";
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let application = input.facts.application();
+    let application = input.application();
     if let Some(label) = application.label.as_deref().filter(|l| blank(l)) {
         out.push(blank_label("application@label", label));
     }
@@ -62,7 +62,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         ));
     }
 
-    let launchers: Vec<&Component> = input.components.iter().filter(|c| launcher(c)).collect();
+    let launchers: Vec<&Component> = input.components().iter().filter(|c| launcher(c)).collect();
     if !launchers.iter().any(|c| c.enabled) {
         let hidden: Vec<&&Component> = launchers.iter().filter(|c| !c.enabled).collect();
         if let Some(first) = hidden.first() {
@@ -90,12 +90,12 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         }
     }
 
-    let category = input.app.necessary_pi_category_id.map(u32::from);
-    if device_admin_category(category, &input.app.store_category) {
+    let category = input.app().necessary_pi_category_id.map(u32::from);
+    if device_admin_category(category, &input.app().store_category) {
         return;
     }
     for c in input
-        .components
+        .components()
         .iter()
         .filter(|c| c.enabled && c.kind == ComponentKind::Receiver)
     {
@@ -106,12 +106,12 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         }
         out.push(
             RULE.reject()
-                .en(format!("{} is a device administrator, which blocks uninstalling while active, in a {} app that does not manage devices.", c.name, input.app.store_category))
-                .zh(format!("{} 为设备管理器组件（激活后无法直接卸载），而应用（{}）并非设备管理类应用。", c.name, input.app.store_category))
+                .en(format!("{} is a device administrator, which blocks uninstalling while active, in a {} app that does not manage devices.", c.name, input.app().store_category))
+                .zh(format!("{} 为设备管理器组件（激活后无法直接卸载），而应用（{}）并非设备管理类应用。", c.name, input.app().store_category))
                 .evidence(EvidenceSource::Manifest, component_path("receiver", &c.name), json::opt_str(c.permission.as_deref()))
-                .evidence(EvidenceSource::Listing, "app.store_category", json::str(&input.app.store_category))
+                .evidence(EvidenceSource::Listing, "app.store_category", json::str(&input.app().store_category))
                 .expected("device administration only in device-management, security or parental-control apps")
-                .maybe_sdk(sdk_of_component(&input.sdks, &c.name).map(|s| s.id.clone()))
+                .maybe_sdk(sdk_of_component(&input.sdks(), &c.name).map(|s| s.id.clone()))
                 .build(),
         );
     }
@@ -162,7 +162,7 @@ fn launcher(c: &Component) -> bool {
 
 /// Whether the app is of a kind that needs no launcher entry.
 fn headless(input: &Input) -> bool {
-    input.components.iter().filter(|c| c.enabled).any(|c| {
+    input.components().iter().filter(|c| c.enabled).any(|c| {
         c.permission
             .as_deref()
             .is_some_and(|p| HEADLESS_PERMISSIONS.contains(&p))

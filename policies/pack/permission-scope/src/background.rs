@@ -15,7 +15,7 @@ use shelfgate_policy_sdk::manifest::{component_path, permission_path};
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{ComponentKind, SdkMatch};
 
-use crate::input::{sdk_label, Input};
+use crate::input::{sdk_label, Input, Scope as _};
 
 pub const RULE: Rule = Rule {
     id: "PI-SCOPE-008",
@@ -79,9 +79,9 @@ const PERIODIC_SDK_TYPES: &[&str] = &["analytics", "ads"];
 const JOB_SERVICE_PERMISSION: &str = "android.permission.BIND_JOB_SERVICE";
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let components = input.facts.components();
+    let components = input.components();
     if input.requests(BACKGROUND_LOCATION) {
-        if let Some(cat) = input.category {
+        if let Some(cat) = input.category() {
             let locates = cat
                 .implied_permissions
                 .iter()
@@ -94,7 +94,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                         .evidence(EvidenceSource::Manifest, permission_path(BACKGROUND_LOCATION), json::bool(true))
                         .evidence(EvidenceSource::Listing, "app.necessary_pi_category_id", json::num(cat.id))
                         .expected("no background location for this category")
-                        .maybe_sdk(input.permission_sdk(BACKGROUND_LOCATION))
+                        .maybe_sdk(input.declared_sdk(BACKGROUND_LOCATION))
                         .confidence(input.category_confidence())
                         .build(),
                 );
@@ -131,7 +131,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         }
         let accepted = permission_pi_types(kind.pi_of);
         let declared = input
-            .data
+            .data_collection()
             .iter()
             .any(|d| d.processed_in_background && accepted.contains(&d.pi_type.as_str()));
         if declared {
@@ -164,7 +164,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     // Periodic work inside analytics and ads SDKs.
     let mut periodic: Periodic = Vec::new();
     if let Some(r) = input.facts.api_ref("alarm.repeating") {
-        for (owner, callers) in caller_groups(&input.sdks, &r.callers) {
+        for (owner, callers) in caller_groups(&input.sdks(), &r.callers) {
             let Some(sdk) = owner.as_deref().and_then(|id| input.sdk(id)) else {
                 continue;
             };
@@ -181,14 +181,14 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
             }
         }
     }
-    for c in &components {
+    for c in components {
         if c.kind != ComponentKind::Service
             || !c.enabled
             || c.permission.as_deref() != Some(JOB_SERVICE_PERMISSION)
         {
             continue;
         }
-        if let Some(sdk) = sdk_of_component(&input.sdks, &c.name) {
+        if let Some(sdk) = sdk_of_component(&input.sdks(), &c.name) {
             if shelfgate_pack_data::sdk_types::has_any_type(&sdk.categories, PERIODIC_SDK_TYPES) {
                 note(
                     &mut periodic,

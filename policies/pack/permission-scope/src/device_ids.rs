@@ -12,7 +12,7 @@ use shelfgate_policy_sdk::attribution::caller_groups;
 use shelfgate_policy_sdk::manifest::permission_path;
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::input::{owner_names, Input};
+use crate::input::{owner_names, Input, Scope as _};
 
 pub const RULE: Rule = Rule {
     id: "PI-SCOPE-007",
@@ -54,7 +54,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                         json::bool(true),
                     )
                     .expected("no READ_PRIVILEGED_PHONE_STATE in a third-party app")
-                    .maybe_sdk(input.permission_sdk(&perm.name))
+                    .maybe_sdk(input.declared_sdk(&perm.name))
                     .build(),
             );
             continue;
@@ -89,7 +89,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                     }),
                 )
                 .expected("feature_ids naming features described in app.features")
-                .maybe_sdk(input.permission_sdk(&perm.name))
+                .maybe_sdk(input.declared_sdk(&perm.name))
                 .confidence(Confidence::Secondary)
                 .build(),
         );
@@ -97,11 +97,11 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
 
     // Device-identifier reads, grouped by whose code makes them.
     let mut owners: Vec<(Option<String>, Vec<String>, Vec<String>)> = Vec::new();
-    for r in input.facts.api_refs() {
+    for r in input.api_refs() {
         if !DEVICE_ID_KEYS.contains(&r.key.as_str()) {
             continue;
         }
-        for (owner, callers) in caller_groups(&input.sdks, &r.callers) {
+        for (owner, callers) in caller_groups(&input.sdks(), &r.callers) {
             let slot = match owners.iter().position(|(o, _, _)| *o == owner) {
                 Some(i) => i,
                 None => {

@@ -13,7 +13,7 @@ use shelfgate_pack_data::{permission, PermissionClass};
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::RequestedWhen;
 
-use crate::input::Input;
+use crate::input::{Input, Scope as _};
 
 pub const RULE: Rule = Rule {
     id: "HARASS-PERM-017",
@@ -67,7 +67,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 .en(format!("{} non-necessary permission groups ({}) are requested at first launch or install instead of when their feature is used.", eager.len(), names.join(", ")))
                 .zh(format!("{} 组非必要权限（{}）在首次启动或安装时即申请，而非在使用相应功能时申请。", eager.len(), names.join("、")))
                 .evidence(EvidenceSource::Listing, "permissions[].requested_when", json::strs(eager.iter().map(|(_, p)| *p)))
-                .evidence(EvidenceSource::Listing, "app.necessary_pi_category_id", input.category.map_or_else(json::null, |c| json::num(c.id)))
+                .evidence(EvidenceSource::Listing, "app.necessary_pi_category_id", input.category().map_or_else(json::null, |c| json::num(c.id)))
                 .expected(format!("fewer than {EAGER_GROUPS} non-necessary groups requested up front; requested_when = on_feature_use"))
                 .build(),
         );

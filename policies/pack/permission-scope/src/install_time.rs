@@ -25,7 +25,7 @@ pub const RULE: Rule = Rule {
 const LAST_INSTALL_TIME_API: u32 = 22;
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let target = input.identity.target_sdk;
+    let target = input.identity().target_sdk;
     if target > LAST_INSTALL_TIME_API {
         return;
     }

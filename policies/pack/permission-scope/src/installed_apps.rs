@@ -14,7 +14,7 @@ use shelfgate_policy_sdk::manifest::permission_path;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{DataItem, SdkMatch};
 
-use crate::input::{owner_names, Input};
+use crate::input::{owner_names, Input, Scope as _};
 
 pub const RULE: Rule = Rule {
     id: "PI-SCOPE-009",
@@ -56,7 +56,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     }
     let mut sdk_signals: Vec<(&SdkMatch, Vec<String>)> = Vec::new();
     if let Some(r) = input.facts.api_ref("installed-apps") {
-        for (owner, callers) in caller_groups(&input.sdks, &r.callers) {
+        for (owner, callers) in caller_groups(&input.sdks(), &r.callers) {
             match owner.as_deref().and_then(|id| input.sdk(id)) {
                 Some(sdk) => sdk_signals.push((sdk, callers)),
                 None => app_signals.push((
@@ -68,16 +68,16 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         }
     }
 
-    if input.play && input.requests(QUERY_ALL) && !play_allows(input) {
+    if input.play() && input.requests(QUERY_ALL) && !play_allows(input) {
         out.push(
             RULE.reject()
                 .en(format!("{QUERY_ALL} is requested for Google Play, the app's category is not one of the permitted core uses and no approved declaration covers it."))
                 .zh(format!("面向 Google Play 的应用申请 {QUERY_ALL}，其类别不属于允许的核心用途，且无已批准的权限声明。"))
                 .evidence(EvidenceSource::Manifest, permission_path(QUERY_ALL), json::bool(true))
-                .evidence(EvidenceSource::Listing, "app.store_category", json::str(&input.app.store_category))
+                .evidence(EvidenceSource::Listing, "app.store_category", json::str(&input.app().store_category))
                 .evidence(EvidenceSource::Listing, format!("google_play.permission_declarations[{QUERY_ALL}].approved"), json::null())
                 .expected("a permitted core use (browser, antivirus, file manager, device search, app store) or an approved declaration")
-                .maybe_sdk(input.permission_sdk(QUERY_ALL))
+                .maybe_sdk(input.declared_sdk(QUERY_ALL))
                 .build(),
         );
         return;
@@ -88,7 +88,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     let listed = |d: &DataItem| d.pi_type == "installed_apps" && !d.purpose.trim().is_empty();
     let declared = |owner: Option<&SdkMatch>| match owner {
         Some(_) => input.collected_by(owner).any(listed),
-        None => input.data.iter().any(listed),
+        None => input.data_collection().iter().any(listed),
     };
     if !app_signals.is_empty() && !declared(None) {
         let mut f = RULE
@@ -128,9 +128,9 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
 
 /// Google Play's permitted core uses, or an approved declaration.
 fn play_allows(input: &Input) -> bool {
-    let category = input.app.necessary_pi_category_id.map(u32::from);
-    installed_apps_core(category, &input.app.store_category)
-        || input.listing.google_play().is_some_and(|g| {
+    let category = input.app().necessary_pi_category_id.map(u32::from);
+    installed_apps_core(category, &input.app().store_category)
+        || input.google_play().as_ref().is_some_and(|g| {
             g.permission_declarations
                 .iter()
                 .any(|d| d.permission == QUERY_ALL && d.approved)

@@ -39,33 +39,17 @@ impl Policy for PermissionScope {
             reads: ["manifest", "dex", "sdk", "listing", "context"]
                 .map(String::from)
                 .to_vec(),
-            data_sources: vec![
-                DataSource {
-                    name: "necessary-pi-scope".into(),
-                    version: "1.0".into(),
-                    confidence: Confidence::Secondary,
-                },
-                DataSource {
-                    name: "android-permissions".into(),
-                    version: "api-35".into(),
-                    confidence: Confidence::Verified,
-                },
-                DataSource {
-                    name: "pi-types".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-                DataSource {
-                    name: "listing-text".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-            ],
+            data_sources: shelfgate_policy_sdk::source::data_sources(&[
+                shelfgate_pack_data::CATEGORIES_SOURCE,
+                shelfgate_pack_data::PERMISSIONS_SOURCE,
+                shelfgate_pack_data::pi::SOURCE,
+                shelfgate_pack_data::listing_text::SOURCE,
+            ]),
         }
     }
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
-        let input = Input::read(facts, listing, context);
+        let input = Input::new(facts, listing, context);
         let mut findings = Vec::new();
         necessity::check(&input, &mut findings);
         no_pi::check(&input, &mut findings);

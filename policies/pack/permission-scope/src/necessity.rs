@@ -14,7 +14,7 @@ use shelfgate_pack_data::{category, permission, PermissionClass};
 use shelfgate_policy_sdk::manifest::permission_path;
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::input::Input;
+use crate::input::{Input, Scope as _};
 
 pub const RULE: Rule = Rule {
     id: "PI-SCOPE-005",
@@ -37,11 +37,11 @@ pub fn grantable(name: &str) -> bool {
 }
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    if !input.cn {
+    if !input.cn() {
         return;
     }
-    let Some(cat) = input.category else {
-        if input.app.necessary_pi_category_id.is_none() {
+    let Some(cat) = input.category() else {
+        if input.app().necessary_pi_category_id.is_none() {
             missing_category(input, out);
         }
         return;
@@ -118,7 +118,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                     json::strs(entry.feature_ids.iter().map(String::as_str)),
                 )
                 .expected(expected)
-                .maybe_sdk(input.permission_sdk(&perm.name))
+                .maybe_sdk(input.declared_sdk(&perm.name))
                 .confidence(confidence)
                 .build(),
         );
@@ -141,7 +141,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
 
 /// A listing without a category whose store category is one of the 39.
 fn missing_category(input: &Input, out: &mut Vec<Finding>) {
-    let store = &input.app.store_category;
+    let store = &input.app().store_category;
     let Some(cat) = category_hint(store).and_then(category) else {
         return;
     };

@@ -7,7 +7,7 @@
 
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::input::Input;
+use crate::input::{Input, Scope as _};
 
 pub const RULE: Rule = Rule {
     id: "PI-SCOPE-006",
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let Some(cat) = input.category.filter(|c| c.no_pi_required) else {
+    let Some(cat) = input.category().filter(|c| c.no_pi_required) else {
         return;
     };
     let confidence = input.category_confidence();
@@ -28,7 +28,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         )
         .confidence(confidence)
     };
-    if input.app.login_required_for_basic_function {
+    if input.app().login_required_for_basic_function {
         out.push(
             base(RULE.rectify(input.context))
                 .en(format!("Category {} ({}) needs no personal information, but the basic function requires login.", cat.id, cat.name_en))
@@ -38,7 +38,12 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 .build(),
         );
     }
-    for (i, d) in input.data.iter().enumerate().filter(|(_, d)| d.necessary) {
+    for (i, d) in input
+        .data_collection()
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.necessary)
+    {
         out.push(
             base(RULE.rectify(input.context))
                 .en(format!(

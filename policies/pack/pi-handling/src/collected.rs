@@ -14,7 +14,7 @@ use shelfgate_policy_sdk::attribution::{caller_groups, names_sdk};
 use shelfgate_policy_sdk::manifest::permission_path;
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::input::{sdk_label, Input, COLLECTING_TYPES};
+use crate::input::{sdk_label, Handling as _, Input, COLLECTING_TYPES};
 
 pub const RULE: Rule = Rule {
     id: "PI-NOTICE-003",
@@ -50,7 +50,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     let collecting: Vec<_> = input.sdks_of(COLLECTING_TYPES).collect();
     let capable = !perms.is_empty() || !refs.is_empty() || !collecting.is_empty();
 
-    if capable && input.data.is_empty() {
+    if capable && input.data_collection().is_empty() {
         let mut f = RULE
             .rectify(input.context)
             .en("The listing declares no collected personal information, but the app requests PI permissions, calls device-identifier APIs or bundles PI-collecting SDKs.")
@@ -84,7 +84,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     } else {
         for (name, types) in &perms {
             if input
-                .data
+                .data_collection()
                 .iter()
                 .any(|d| types.contains(&d.pi_type.as_str()))
             {
@@ -119,11 +119,11 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         }
         for r in &refs {
             let types = api_pi_types(&r.key);
-            for (owner, callers) in caller_groups(&input.sdks, &r.callers) {
+            for (owner, callers) in caller_groups(&input.sdks(), &r.callers) {
                 let sdk = owner
                     .as_deref()
-                    .and_then(|id| input.sdks.iter().find(|s| s.id == id));
-                let covered = input.data.iter().any(|d| {
+                    .and_then(|id| input.sdks().iter().find(|s| s.id == id));
+                let covered = input.data_collection().iter().any(|d| {
                     types.contains(&d.pi_type.as_str())
                         && match sdk {
                             Some(s) => names_sdk(&d.collected_by, s, input.sdk_decl(s)),
@@ -168,10 +168,10 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         }
     }
 
-    if !input.cn {
+    if !input.cn() {
         return;
     }
-    let privacy = &input.privacy;
+    let privacy = &input.privacy();
     let missing = |url: &Option<String>| url.as_deref().is_none_or(|u| u.trim().is_empty());
     if capable && missing(&privacy.collected_pi_list_url) {
         out.push(
@@ -187,7 +187,11 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 .build(),
         );
     }
-    let shares = !input.sdks.is_empty() || input.data.iter().any(|d| !d.shared_with.is_empty());
+    let shares = !input.sdks().is_empty()
+        || input
+            .data_collection()
+            .iter()
+            .any(|d| !d.shared_with.is_empty());
     if shares && missing(&privacy.third_party_sharing_list_url) {
         out.push(
             RULE.rectify(input.context)

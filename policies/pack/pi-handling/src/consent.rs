@@ -14,7 +14,7 @@ use shelfgate_policy_sdk::manifest::component_path;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{ComponentKind, SdkMatch};
 
-use crate::input::{sdk_label, Input, COLLECTING_TYPES};
+use crate::input::{sdk_label, Handling as _, Input, COLLECTING_TYPES};
 
 pub const RULE: Rule = Rule {
     id: "PI-CONSENT-002",
@@ -112,7 +112,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
 /// Providers and boot receivers/services that belong to detected SDKs.
 fn auto_starts<'s>(input: &'s Input) -> Vec<AutoStart<'s>> {
     let mut found = Vec::new();
-    for c in input.facts.components() {
+    for c in input.components() {
         if !c.enabled {
             continue;
         }
@@ -121,7 +121,7 @@ fn auto_starts<'s>(input: &'s Input) -> Vec<AutoStart<'s>> {
                 // androidx.startup runs each initializer named in its
                 // meta-data at process start.
                 for m in &c.meta_data {
-                    if let Some(sdk) = sdk_of_class(&input.sdks, &m.name) {
+                    if let Some(sdk) = sdk_of_class(&input.sdks(), &m.name) {
                         found.push(AutoStart {
                             sdk,
                             path: format!(
@@ -137,7 +137,7 @@ fn auto_starts<'s>(input: &'s Input) -> Vec<AutoStart<'s>> {
             // A FileProvider only serves files; its creation starts nothing.
             ComponentKind::Provider if c.name.to_ascii_lowercase().ends_with("fileprovider") => {}
             ComponentKind::Provider => {
-                if let Some(sdk) = sdk_of_component(&input.sdks, &c.name) {
+                if let Some(sdk) = sdk_of_component(&input.sdks(), &c.name) {
                     let authorities = c.authorities.join(";");
                     found.push(AutoStart {
                         sdk,
@@ -151,7 +151,8 @@ fn auto_starts<'s>(input: &'s Input) -> Vec<AutoStart<'s>> {
                     .intent_actions
                     .iter()
                     .find(|a| BOOT_ACTIONS.contains(&a.as_str()));
-                if let (Some(action), Some(sdk)) = (boot, sdk_of_component(&input.sdks, &c.name)) {
+                if let (Some(action), Some(sdk)) = (boot, sdk_of_component(&input.sdks(), &c.name))
+                {
                     let kind = if c.kind == ComponentKind::Receiver {
                         "receiver"
                     } else {

@@ -41,33 +41,17 @@ impl Policy for PiHandling {
             reads: ["manifest", "dex", "sdk", "listing", "context"]
                 .map(String::from)
                 .to_vec(),
-            data_sources: vec![
-                DataSource {
-                    name: "android-permissions".into(),
-                    version: "api-35".into(),
-                    confidence: Confidence::Verified,
-                },
-                DataSource {
-                    name: "pi-types".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-                DataSource {
-                    name: "sdk-types".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Secondary,
-                },
-                DataSource {
-                    name: "listing-text".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-            ],
+            data_sources: shelfgate_policy_sdk::source::data_sources(&[
+                shelfgate_pack_data::PERMISSIONS_SOURCE,
+                shelfgate_pack_data::pi::SOURCE,
+                shelfgate_pack_data::sdk_types::SOURCE,
+                shelfgate_pack_data::listing_text::SOURCE,
+            ]),
         }
     }
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
-        let input = Input::read(facts, listing, context);
+        let input = Input::new(facts, listing, context);
         let mut findings = Vec::new();
         policy::check(&input, &mut findings);
         consent::check(&input, &mut findings);

@@ -8,7 +8,7 @@
 
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::input::{sdk_label, Input};
+use crate::input::{sdk_label, Handling as _, Input};
 
 pub const RULE: Rule = Rule {
     id: "PI-MINOR-014",
@@ -30,7 +30,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         .google_play()
         .and_then(|g| g.families_program)
         .unwrap_or(false);
-    let age = input.app.target_age_min;
+    let age = input.app().target_age_min;
     if age >= CHILD_AGE && !families {
         return;
     }
@@ -51,7 +51,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         }
     };
     let policy = input
-        .privacy
+        .privacy()
         .children_policy_url
         .as_deref()
         .map(str::trim)
@@ -61,16 +61,16 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
             .rectify(input.context)
             .en(format!("The app is meant for users from age {age} but publishes no rules for children's personal information."))
             .zh(format!("应用面向 {age} 岁起的用户，但未提供儿童个人信息保护规则。"))
-            .evidence(EvidenceSource::Listing, "privacy.children_policy_url", json::opt_str(input.privacy.children_policy_url.as_deref()))
+            .evidence(EvidenceSource::Listing, "privacy.children_policy_url", json::opt_str(input.privacy().children_policy_url.as_deref()))
             .expected("privacy.children_policy_url");
         out.push(audience(f).build());
     }
-    if !input.privacy.personalization.uses_personalized_ads {
+    if !input.privacy().personalization.uses_personalized_ads {
         return;
     }
     // Play's Families policy refuses; elsewhere it is a rectification.
     let start = || {
-        if input.play {
+        if input.play() {
             RULE.reject()
         } else {
             RULE.rectify(input.context)

@@ -25,7 +25,7 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let privacy = &input.privacy;
+    let privacy = &input.privacy();
     let url = privacy.policy_url.trim();
     // The listing schema requires a well-formed URL; "no policy" is the
     // host fetching it and finding nothing.
@@ -58,7 +58,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         );
     }
     if !in_apk(input, url) {
-        let urls = input.facts.urls();
+        let urls = input.urls();
         out.push(
             RULE.rectify(input.context)
                 .en(format!(
@@ -82,7 +82,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 .build(),
         );
     }
-    if input.cn {
+    if input.cn() {
         let listed = privacy
             .policy_languages
             .iter()
@@ -166,7 +166,7 @@ fn in_apk(input: &Input, url: &str) -> bool {
     }
     let policy = bare(url);
     let host = policy.split('/').next().unwrap_or_default();
-    input.facts.urls().iter().any(|u| {
+    input.urls().iter().any(|u| {
         let u = bare(u);
         u.starts_with(&policy) || (!host.is_empty() && u.split('/').next() == Some(host))
     })

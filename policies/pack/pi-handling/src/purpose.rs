@@ -12,7 +12,7 @@ use shelfgate_pack_data::{permission, PermissionClass};
 use shelfgate_policy_sdk::manifest::permission_path;
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::input::Input;
+use crate::input::{Handling as _, Input};
 
 pub const RULE: Rule = Rule {
     id: "PI-NOTICE-004",
@@ -64,7 +64,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
             out.push(f.build());
             continue;
         };
-        let purpose = if input.cn {
+        let purpose = if input.cn() {
             entry.purpose_zh.as_str()
         } else {
             entry.purpose_en.as_deref().unwrap_or(&entry.purpose_zh)
@@ -72,7 +72,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
         let unknown_feature = entry
             .feature_ids
             .iter()
-            .find(|id| !input.app.features.iter().any(|f| &f.id == *id));
+            .find(|id| !input.app().features.iter().any(|f| &f.id == *id));
         let problem = if purpose.trim().is_empty() {
             Some(("is empty".to_string(), "为空".to_string()))
         } else if is_boilerplate(purpose) {

@@ -7,7 +7,7 @@
 
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::input::{sdk_label, Input};
+use crate::input::{sdk_label, Handling as _, Input};
 
 pub const RULE: Rule = Rule {
     id: "PI-PUSH-012",
@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let p = &input.privacy.personalization;
+    let p = &input.privacy().personalization;
     let path = p.opt_out_path.as_deref().map(str::trim).unwrap_or_default();
     if p.opt_out_available && !path.is_empty() {
         return;

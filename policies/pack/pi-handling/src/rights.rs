@@ -25,7 +25,7 @@ pub const RULE: Rule = Rule {
 const MAX_RESPONSE_DAYS: u32 = 15;
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let p = &input.privacy;
+    let p = &input.privacy();
     for (field, value, en, zh) in [
         (
             "consent_withdrawal_path",

@@ -31,7 +31,7 @@ fn sensitive(d: &DataItem) -> bool {
 }
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    for (i, d) in input.data.iter().enumerate() {
+    for (i, d) in input.data_collection().iter().enumerate() {
         let sdk = sdk_in(&d.collected_by);
         if sensitive(d) && !d.separate_consent {
             let mut f = RULE
@@ -61,13 +61,13 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
             out.push(f.build());
         }
     }
-    for sdk in &input.sdks {
+    for sdk in input.sdks() {
         let biometric = has_type(&sdk.categories, "biometric");
         let ocr = has_type(&sdk.categories, "ocr");
         if !biometric && !ocr {
             continue;
         }
-        let declared = input.data.iter().any(|d| {
+        let declared = input.data_collection().iter().any(|d| {
             if biometric {
                 is_biometric(&d.pi_type)
             } else {

@@ -18,6 +18,9 @@ pub const RULE: Rule = Rule {
     remediation: "Complete the platform's real-name verification of the developer (enterprises: the 18-character unified social credit code from the business licence), and make the privacy policy name the developer or the declared operator as the party processing personal information.",
 };
 
+/// The GB 32100-2015 code check below, as the module's metadata names it.
+pub const SOURCE: Source = Source::new("gb-32100-social-credit-code", "2015", Confidence::Verified);
+
 /// GB 32100-2015 code characters (no I, O, S, V, Z) and position weights.
 const USCC_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const USCC_WEIGHTS: [u32; 17] = [

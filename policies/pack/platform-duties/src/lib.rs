@@ -54,23 +54,11 @@ impl Policy for PlatformDuties {
             .iter()
             .map(|s| s.to_string())
             .collect(),
-            data_sources: vec![
-                DataSource {
-                    name: "icp-filing-number-pattern".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-                DataSource {
-                    name: "sector-licences".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-                DataSource {
-                    name: "gb-32100-social-credit-code".into(),
-                    version: "2015".into(),
-                    confidence: Confidence::Verified,
-                },
-            ],
+            data_sources: shelfgate_policy_sdk::source::data_sources(&[
+                shelfgate_pack_data::identity::FILING_SOURCE,
+                shelfgate_pack_data::licences::SOURCE,
+                devid::SOURCE,
+            ]),
         }
     }
 

@@ -18,18 +18,10 @@ impl Policy for SdkDisclosure {
             title: "SDK disclosure".into(),
             rules: vec![inventory::RULE.id.into(), sharing::RULE.id.into()],
             reads: ["sdk", "listing", "context"].map(String::from).to_vec(),
-            data_sources: vec![
-                DataSource {
-                    name: "sdk-types".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Secondary,
-                },
-                DataSource {
-                    name: "listing-text".into(),
-                    version: "1".into(),
-                    confidence: Confidence::Memory,
-                },
-            ],
+            data_sources: shelfgate_policy_sdk::source::data_sources(&[
+                shelfgate_pack_data::sdk_types::SOURCE,
+                shelfgate_pack_data::listing_text::SOURCE,
+            ]),
         }
     }
 

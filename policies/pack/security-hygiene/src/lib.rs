@@ -53,11 +53,9 @@ impl Policy for SecurityHygiene {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            data_sources: vec![DataSource {
-                name: "aosp-test-keys".into(),
-                version: "1".into(),
-                confidence: Confidence::Verified,
-            }],
+            data_sources: shelfgate_policy_sdk::source::data_sources(&[
+                shelfgate_pack_data::signing::SOURCE,
+            ]),
         }
     }
 

@@ -54,11 +54,9 @@ impl Policy for StoreTechnical {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            data_sources: vec![DataSource {
-                name: "google-play-restricted-permissions".into(),
-                version: "2025-08".into(),
-                confidence: Confidence::Verified,
-            }],
+            data_sources: shelfgate_policy_sdk::source::data_sources(&[
+                shelfgate_pack_data::play::SOURCE,
+            ]),
         }
     }
 

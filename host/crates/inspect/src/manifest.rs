@@ -664,7 +664,8 @@ impl<'a> Reader<'a> {
             let id = m
                 .attr(attr::RESOURCE, "resource")
                 .and_then(|a| a.value.reference());
-            if let Some(id) = id {
+            // Each is a resource lookup later: no more than can be read.
+            if let (Some(id), true) = (id, facts.refs.meta_data.len() < crate::resxml::MAX_FILES) {
                 facts.refs.meta_data.push((owner.to_owned(), name, id));
             }
         }
@@ -713,7 +714,8 @@ impl<'a> Reader<'a> {
                 let icon = element
                     .attr(attr::ICON, "icon")
                     .and_then(|a| a.value.reference());
-                if let (true, Some(icon)) = (launcher, icon) {
+                let room = facts.refs.icons.len() < crate::resxml::MAX_FILES;
+                if let (true, true, Some(icon)) = (launcher, room, icon) {
                     facts.refs.icons.push((owner.to_owned(), icon));
                 }
             }
@@ -908,6 +910,31 @@ mod tests {
 
     fn name(value: &'static str) -> (Option<u32>, &'static str, Val) {
         (Some(attr::NAME), "name", Val::Str(value))
+    }
+
+    /// A manifest naming thousands of files yields a bounded list of
+    /// references: each becomes a resource lookup and maybe a file read.
+    #[test]
+    fn file_references_are_bounded() {
+        let m = manifest(Some(34), |mut x| {
+            x = x.start("application", &[]);
+            for _ in 0..500 {
+                x = x
+                    .start("provider", &[name(".P")])
+                    .start(
+                        "meta-data",
+                        &[
+                            name("android.support.FILE_PROVIDER_PATHS"),
+                            (Some(attr::RESOURCE), "resource", Val::Ref(0x7f10_0001)),
+                        ],
+                    )
+                    .end("meta-data")
+                    .end("provider");
+            }
+            x.end("application")
+        });
+        assert_eq!(m.provider_access.len(), 500);
+        assert_eq!(m.refs.meta_data.len(), crate::resxml::MAX_FILES);
     }
 
     #[test]

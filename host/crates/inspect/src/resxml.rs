@@ -127,8 +127,23 @@ impl<R: ReadAt + ?Sized> Files<'_, R> {
             return Ok(None);
         };
         if self.read >= MAX_FILES {
-            return Err(format!("more than {MAX_FILES} resource files named"));
+            // Reported once: a manifest naming thousands of files must not
+            // turn into thousands of anomalies.
+            if self.read == MAX_FILES {
+                self.read += 1;
+                self.anomalies.push(ZipAnomaly {
+                    kind: "resource-limit".to_owned(),
+                    entry: Some(path.to_owned()),
+                    detail: format!(
+                        "more than {MAX_FILES} resource files named; the rest are not read"
+                    ),
+                });
+            }
+            return Ok(None);
         }
+        // Counted before the size check: files refused for size use the
+        // budget too.
+        self.read += 1;
         if entry.uncompressed_size > max {
             return Err(InspectError::TooLarge {
                 what: format!("resource `{path}`"),
@@ -136,7 +151,6 @@ impl<R: ReadAt + ?Sized> Files<'_, R> {
             }
             .to_string());
         }
-        self.read += 1;
         self.archive
             .read(self.src, entry, self.limits)
             .map(Some)

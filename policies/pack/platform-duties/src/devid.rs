@@ -10,7 +10,7 @@
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::DeveloperType;
 
-use crate::parties::Parties;
+use crate::parties::{is_developer_or_operator, Parties};
 
 pub const RULE: Rule = Rule {
     id: "PLAT-DEVID-031",
@@ -28,7 +28,7 @@ const USCC_WEIGHTS: [u32; 17] = [
 ];
 
 pub fn check(parties: &Parties, context: &Context, cn: bool, out: &mut Vec<Finding>) {
-    let developer = &parties.developer;
+    let developer = parties.developer();
     if !developer.verified {
         out.push(
             RULE.reject()
@@ -79,9 +79,9 @@ pub fn check(parties: &Parties, context: &Context, cn: bool, out: &mut Vec<Findi
             );
         }
     }
-    let privacy = &parties.privacy;
-    let operator = &parties.operator;
-    let runs_policy = parties.is_developer_or_operator(&privacy.operator_name);
+    let privacy = parties.privacy();
+    let operator = parties.operator();
+    let runs_policy = is_developer_or_operator(parties, &privacy.operator_name);
     if !runs_policy {
         out.push(
             RULE.rectify(context)

@@ -21,14 +21,8 @@ pub const RULE: Rule = Rule {
     remediation: "Complete the listing: app name, developer, version, update date, package size, description, privacy-policy URL, content rating, the permission list with purposes, and for the CN market the app filing number and the SDK list.",
 };
 
-pub fn check(
-    parties: &Parties,
-    facts: &Facts,
-    listing: &Listing,
-    cn: bool,
-    out: &mut Vec<Finding>,
-) {
-    let (app, developer, privacy) = (&parties.app, &parties.developer, &parties.privacy);
+pub fn check(parties: &Parties, cn: bool, out: &mut Vec<Finding>) {
+    let (app, developer, privacy) = (parties.app(), parties.developer(), parties.privacy());
     let blank = |s: &str| s.trim().is_empty();
 
     // (path, label en, label zh, value seen)
@@ -75,7 +69,7 @@ pub fn check(
     }
     if cn {
         let number = parties
-            .filing
+            .filing()
             .as_ref()
             .map(|f| f.icp_app_filing_number.as_str());
         if number.is_none_or(blank) {
@@ -87,12 +81,10 @@ pub fn check(
             ));
         }
     }
-    let min_sdk = facts.identity().min_sdk;
-    let sensitive = facts
-        .permissions()
-        .iter()
-        .any(|p| manifest::usable(p, min_sdk) && permission(&p.name).is_some());
-    if sensitive && listing.permissions().is_empty() {
+    let sensitive = parties
+        .usable_permissions()
+        .any(|p| permission(&p.name).is_some());
+    if sensitive && parties.declared().is_empty() {
         missing.push((
             "permissions",
             "permission list with purposes",
@@ -100,7 +92,7 @@ pub fn check(
             "[]".into(),
         ));
     }
-    if cn && !facts.sdks().is_empty() && listing.third_party_sdks().is_empty() {
+    if cn && !parties.sdks().is_empty() && parties.sdk_decls().is_empty() {
         missing.push((
             "third_party_sdks",
             "SDK list",

@@ -14,7 +14,7 @@
 use shelfgate_pack_data::identity::FILING_PROVINCES;
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::parties::Parties;
+use crate::parties::{is_developer_or_operator, Parties};
 
 pub const RULE: Rule = Rule {
     id: "PLAT-FILING-030",
@@ -23,7 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(parties: &Parties, facts: &Facts, out: &mut Vec<Finding>) {
-    let Some(filing) = &parties.filing else {
+    let Some(filing) = parties.filing() else {
         out.push(
             RULE.reject()
                 .en("The listing carries no app filing (备案): unfiled apps may not be distributed in the mainland.")
@@ -48,7 +48,7 @@ pub fn check(parties: &Parties, facts: &Facts, out: &mut Vec<Finding>) {
                 .build(),
         );
     }
-    let package = facts.identity().package;
+    let package = &parties.identity().package;
     if filing.filed_package_name.trim() != package {
         out.push(
             RULE.reject()
@@ -103,9 +103,9 @@ pub fn check(parties: &Parties, facts: &Facts, out: &mut Vec<Finding>) {
                 .build(),
         );
     }
-    let (developer, operator) = (&parties.developer, &parties.operator);
+    let (developer, operator) = (parties.developer(), parties.operator());
     let entity = &filing.filing_entity_name;
-    if !parties.is_developer_or_operator(entity) {
+    if !is_developer_or_operator(parties, entity) {
         out.push(
             RULE.reject()
                 .en(format!(

@@ -64,9 +64,9 @@ impl Policy for PlatformDuties {
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        let cn = market::in_cn(context);
-        let parties = parties::Parties::gather(listing);
-        display::check(&parties, facts, listing, cn, &mut out);
+        let parties = Snapshot::new(facts, listing, context);
+        let cn = parties.cn();
+        display::check(&parties, cn, &mut out);
         if cn {
             filing::check(&parties, facts, &mut out);
         }
@@ -74,8 +74,8 @@ impl Policy for PlatformDuties {
         if cn {
             licence::check(&parties, listing, context, &mut out);
         }
-        update::check(&parties, facts, listing, context, &mut out);
-        notice::check(facts, listing, context, &mut out);
+        update::check(&parties, context, &mut out);
+        notice::check(&parties, context, &mut out);
         out
     }
 }

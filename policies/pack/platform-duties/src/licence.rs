@@ -23,7 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(parties: &Parties, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let app = &parties.app;
+    let app = parties.app();
     let licences = listing.licences().unwrap_or_default();
     let today = context.date();
     let mut needs: Vec<&LicenceNeed> = LICENCE_NEEDS

@@ -10,19 +10,21 @@
 
 use shelfgate_policy_sdk::prelude::*;
 
+use crate::parties::Parties;
+
 pub const RULE: Rule = Rule {
     id: "PLAT-NOTICE-034",
     refs: &["MIIT-2020-164", "MIIT batch notices"],
     remediation: "Fix every issue the notice lists, raise versionCode above the notified version, and attach a rectification report (submission.rectification_report with the notice id and a summary of the fixes).",
 };
 
-pub fn check(facts: &Facts, listing: &Listing, context: &Context, out: &mut Vec<Finding>) {
-    let notices = context.regulator_notices();
+pub fn check(parties: &Parties, context: &Context, out: &mut Vec<Finding>) {
+    let notices = parties.regulator_notices();
     if notices.is_empty() {
         return;
     }
-    let id = facts.identity();
-    let report = listing.submission().rectification_report;
+    let id = parties.identity();
+    let report = &parties.submission().rectification_report;
     let today = context.date();
     for notice in notices.iter().filter(|n| n.package == id.package) {
         let reported = report.as_ref().is_some_and(|r| r.notice_id == notice.id);

@@ -26,18 +26,12 @@ pub const RULE: Rule = Rule {
     remediation: "Sign updates with the live version's key (or rotate with an APK Signature Scheme v3 lineage that grants the old key), raise versionCode, declare every new permission in the listing, update the privacy policy before collecting new kinds of personal information, and keep users' permission choices across updates.",
 };
 
-pub fn check(
-    parties: &Parties,
-    facts: &Facts,
-    listing: &Listing,
-    context: &Context,
-    out: &mut Vec<Finding>,
-) {
-    let Some(previous) = context.previous() else {
+pub fn check(parties: &Parties, context: &Context, out: &mut Vec<Finding>) {
+    let Some(previous) = parties.previous() else {
         return;
     };
-    let id = facts.identity();
-    let signing = facts.signing();
+    let id = parties.identity();
+    let signing = parties.signing();
 
     let continuity = context.signer_continuity();
     if let Some(broken @ (SignerContinuity::Stranger | SignerContinuity::Unverified)) = continuity {
@@ -82,17 +76,15 @@ pub fn check(
         );
     }
 
-    let declared = listing.permissions();
-    let added: Vec<String> = facts
-        .permissions()
-        .into_iter()
-        .filter(|p| manifest::usable(p, id.min_sdk))
-        .map(|p| p.name)
-        .filter(|name| !previous.permissions.contains(name))
+    let declared = parties.declared();
+    let added: Vec<&str> = parties
+        .usable_permissions()
+        .map(|p| p.name.as_str())
+        .filter(|name| !previous.permissions.iter().any(|p| p == name))
         .collect();
     let undeclared: Vec<&str> = added
         .iter()
-        .map(String::as_str)
+        .copied()
         .filter(|name| permission(name).is_some() && !declared.iter().any(|d| d.name == *name))
         .collect();
     if !undeclared.is_empty() {
@@ -122,13 +114,13 @@ pub fn check(
         out.push(f.build());
     }
 
-    let mut new_pi: Vec<String> = listing
+    let mut new_pi: Vec<String> = parties
         .data_collection()
-        .into_iter()
-        .map(|d| d.pi_type)
+        .iter()
+        .map(|d| d.pi_type.clone())
         .filter(|t| !previous.pi_types.contains(t))
         .collect();
-    for name in &added {
+    for &name in &added {
         let types = pi::permission_pi_types(name);
         if let Some(first) = types.first() {
             if !types
@@ -141,7 +133,7 @@ pub fn check(
     }
     new_pi.sort();
     new_pi.dedup();
-    let privacy = &parties.privacy;
+    let privacy = parties.privacy();
     if !new_pi.is_empty()
         && text::before(&privacy.policy_updated_at, &previous.accepted_at) != Some(false)
     {
@@ -167,7 +159,7 @@ pub fn check(
                 .build(),
         );
     }
-    if listing.attestation("no_permission_reset_on_update") == Some(false) {
+    if parties.attestation("no_permission_reset_on_update") == Some(false) {
         out.push(
             RULE.rectify(context)
                 .en("The developer attests that the update resets users' permission choices.")

@@ -19,7 +19,7 @@ use shelfgate_pack_data::lexicon::ASSISTIVE_CATEGORY_WORDS;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{AccessibilityConfig, Component};
 
-use crate::play::{declaration_path, handles, Input};
+use crate::play::{declaration_path, handles, Input, Play as _};
 
 pub const RULE: Rule = Rule {
     id: "TECH-PLAY-039",
@@ -30,11 +30,11 @@ pub const RULE: Rule = Rule {
 const BIND: &str = "android.permission.BIND_ACCESSIBILITY_SERVICE";
 
 pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    if !input.play && !input.cn {
+    if !input.play() && !input.cn() {
         return;
     }
     let listing_claim = input
-        .google_play
+        .google_play()
         .as_ref()
         .and_then(|gp| gp.is_accessibility_tool)
         .unwrap_or(false);
@@ -53,7 +53,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
         let config = configs.iter().find(|c| c.service == service.name);
         let claims_tool = config.map_or(listing_claim, |c| c.is_accessibility_tool);
         let finding = if claims_tool && !assistive {
-            let f = if input.play {
+            let f = if input.play() {
                 RULE.reject()
             } else {
                 RULE.rectify(context)
@@ -68,11 +68,11 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
             let f = f
                 .en(format!(
                     "{who_en} claims isAccessibilityTool for {}, but the store category \"{}\" is not an assistive tool for people with disabilities.",
-                    service.name, input.store_category
+                    service.name, input.app().store_category
                 ))
                 .zh(format!(
                     "{who_zh}声明 {} 为无障碍工具（isAccessibilityTool），但商店分类“{}”并非面向残障人士的辅助工具。",
-                    service.name, input.store_category
+                    service.name, input.app().store_category
                 ))
                 .evidence(EvidenceSource::Manifest, path, json::str(BIND));
             let f = match config {
@@ -90,12 +90,12 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
             f.evidence(
                 EvidenceSource::Listing,
                 "app.store_category",
-                json::str(&input.store_category),
+                json::str(&input.app().store_category),
             )
             .expected("isAccessibilityTool only for assistive tools")
         } else if claims_tool {
             continue;
-        } else if input.play && !input.approved(BIND) {
+        } else if input.play() && !input.approved(BIND) {
             RULE.reject()
                 .en(format!(
                     "Accessibility service {} is not an accessibility tool and has no approved Google Play declaration.",
@@ -108,7 +108,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
                 .evidence(EvidenceSource::Manifest, path, json::str(BIND))
                 .evidence(EvidenceSource::Listing, declaration_path(BIND), input.declaration_json(BIND))
                 .expected("an approved Play declaration for the AccessibilityService API")
-        } else if input.cn && !input.disclosed(BIND) {
+        } else if input.cn() && !input.disclosed(BIND) {
             RULE.rectify(context)
                 .en(format!(
                     "Accessibility service {} can read and operate other apps' screens but the listing does not disclose it or its purpose.",

@@ -12,7 +12,7 @@ use shelfgate_pack_data::sdk_types;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::ComponentKind;
 
-use crate::play::{declaration_path, handles, Input};
+use crate::play::{declaration_path, handles, Input, Play as _};
 
 pub const RULE: Rule = Rule {
     id: "TECH-PLAY-040",
@@ -27,7 +27,7 @@ const SCHEDULE: &str = "android.permission.SCHEDULE_EXACT_ALARM";
 pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
     let alarm_app = input.category_is(ALARM_CATEGORY_WORDS);
     let decide = || {
-        if input.play {
+        if input.play() {
             RULE.reject()
         } else {
             RULE.rectify(context)
@@ -38,14 +38,14 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
             decide()
                 .en(format!(
                     "USE_EXACT_ALARM is reserved for alarm-clock, timer and calendar apps; the store category \"{}\" is none of these.",
-                    input.store_category
+                    input.app().store_category
                 ))
                 .zh(format!(
                     "USE_EXACT_ALARM 仅限闹钟、计时器和日历类应用使用，商店分类“{}”不属于这些类别。",
-                    input.store_category
+                    input.app().store_category
                 ))
                 .evidence(EvidenceSource::Manifest, manifest::permission_path(EXACT), json::bool(true))
-                .evidence(EvidenceSource::Listing, "app.store_category", json::str(&input.store_category))
+                .evidence(EvidenceSource::Listing, "app.store_category", json::str(&input.app().store_category))
                 .evidence(EvidenceSource::Listing, declaration_path(EXACT), input.declaration_json(EXACT))
                 .expected("an alarm, timer or calendar app, or SCHEDULE_EXACT_ALARM / inexact alarms")
                 .maybe_sdk(input.declaring_sdk(EXACT))
@@ -58,7 +58,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
                 .en("USE_FULL_SCREEN_INTENT is reserved for calling and alarm apps; the app has no calling capability and is not an alarm app.")
                 .zh("USE_FULL_SCREEN_INTENT 仅限通话和闹钟类应用使用，本应用不具备通话能力，也不是闹钟类应用。")
                 .evidence(EvidenceSource::Manifest, manifest::permission_path(FULL_SCREEN), json::bool(true))
-                .evidence(EvidenceSource::Listing, "app.store_category", json::str(&input.store_category))
+                .evidence(EvidenceSource::Listing, "app.store_category", json::str(&input.app().store_category))
                 .evidence(EvidenceSource::Listing, declaration_path(FULL_SCREEN), input.declaration_json(FULL_SCREEN))
                 .expected("a calling or alarm app, or heads-up notifications instead")
                 .maybe_sdk(input.declaring_sdk(FULL_SCREEN))
@@ -90,7 +90,7 @@ pub fn check(input: &Input, facts: &Facts, context: &Context, out: &mut Vec<Find
 fn schedulers(input: &Input, facts: &Facts) -> Vec<String> {
     let mut ids: Vec<String> = input.declaring_sdk(SCHEDULE).into_iter().collect();
     if let Some(r) = facts.api_ref("alarm.exact") {
-        for (sdk, _) in attribution::callers_by_sdk(&input.sdks, &r.callers) {
+        for (sdk, _) in attribution::callers_by_sdk(&input.sdks(), &r.callers) {
             if let Some(id) = sdk {
                 if !ids.contains(&id) {
                     ids.push(id);
@@ -100,7 +100,7 @@ fn schedulers(input: &Input, facts: &Facts) -> Vec<String> {
     }
     ids.retain(|id| {
         input
-            .sdks
+            .sdks()
             .iter()
             .any(|s| s.id == *id && sdk_types::has_any_type(&s.categories, &["ads", "analytics"]))
     });
@@ -110,7 +110,7 @@ fn schedulers(input: &Input, facts: &Facts) -> Vec<String> {
 /// A telecom app: it places or manages calls through the platform.
 fn calls(input: &Input) -> bool {
     input.requests("android.permission.MANAGE_OWN_CALLS")
-        || input.components.iter().any(|c| {
+        || input.components().iter().any(|c| {
             (c.kind == ComponentKind::Service
                 && matches!(
                     c.permission.as_deref(),

@@ -12,7 +12,7 @@ use shelfgate_pack_data::play::{
 };
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::play::{declaration_path, Input};
+use crate::play::{declaration_path, Input, Play as _};
 
 pub const RULE: Rule = Rule {
     id: "TECH-PLAY-038",
@@ -21,10 +21,10 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    if !input.play {
+    if !input.play() {
         return;
     }
-    for p in &input.permissions {
+    for p in input.usable_permissions() {
         let (policy, permitted) = match DECLARATION_PERMISSIONS
             .iter()
             .find(|d| d.permission == p.name)

@@ -15,7 +15,7 @@
 use shelfgate_pack_data::play::fgs_type;
 use shelfgate_policy_sdk::prelude::*;
 
-use crate::play::Input;
+use crate::play::{Input, Play as _};
 
 pub const RULE: Rule = Rule {
     id: "TECH-PLAY-041",
@@ -29,7 +29,7 @@ const FOREGROUND_SERVICE: &str = "android.permission.FOREGROUND_SERVICE";
 const SPECIAL_USE_SUBTYPE: &str = "android.app.PROPERTY_SPECIAL_USE_FGS_SUBTYPE";
 
 pub fn check(input: &Input, facts: &Facts, out: &mut Vec<Finding>) {
-    if input.target_sdk < TYPES_REQUIRED_TARGET {
+    if input.identity().target_sdk < TYPES_REQUIRED_TARGET {
         return;
     }
     let starters = facts
@@ -37,7 +37,7 @@ pub fn check(input: &Input, facts: &Facts, out: &mut Vec<Finding>) {
         .map(|r| r.callers)
         .unwrap_or_default();
     let declared_types: Vec<String> = input
-        .google_play
+        .google_play()
         .as_ref()
         .map(|gp| {
             gp.foreground_service_declarations
@@ -52,7 +52,7 @@ pub fn check(input: &Input, facts: &Facts, out: &mut Vec<Finding>) {
             .is_some_and(|t| t.split('|').any(|t| t.trim() == "specialUse"))
     };
     // Fetched only when a Play app has a specialUse service.
-    let properties = if input.play && input.services().any(|c| special_use(&c)) {
+    let properties = if input.play() && input.services().any(|c| special_use(&c)) {
         facts.properties()
     } else {
         None
@@ -99,11 +99,11 @@ pub fn check(input: &Input, facts: &Facts, out: &mut Vec<Finding>) {
                     RULE.reject()
                         .en(format!(
                             "Service {} calls startForeground but declares no foregroundServiceType: with targetSdkVersion {} it crashes on Android 14+.",
-                            service.name, input.target_sdk
+                            service.name, input.identity().target_sdk
                         ))
                         .zh(format!(
                             "服务 {} 调用 startForeground 但未声明 foregroundServiceType，targetSdkVersion 为 {} 时在 Android 14 及以上会崩溃。",
-                            service.name, input.target_sdk
+                            service.name, input.identity().target_sdk
                         ))
                         .evidence(EvidenceSource::Manifest, format!("{path}@foregroundServiceType"), json::null())
                         .evidence(EvidenceSource::Dex, "api_refs[service.start-foreground].callers", json::str(&service.name))
@@ -144,7 +144,7 @@ pub fn check(input: &Input, facts: &Facts, out: &mut Vec<Finding>) {
                     .build(),
             );
         }
-        if input.play {
+        if input.play() {
             let missing: Vec<&str> = types
                 .iter()
                 .copied()
@@ -167,7 +167,7 @@ pub fn check(input: &Input, facts: &Facts, out: &mut Vec<Finding>) {
                         .evidence(
                             EvidenceSource::Listing,
                             "google_play.foreground_service_declarations[].type",
-                            json::strs(input.google_play.iter().flat_map(|gp| gp.foreground_service_declarations.iter().map(|d| d.type_.as_str()))),
+                            json::strs(input.google_play().iter().flat_map(|gp| gp.foreground_service_declarations.iter().map(|d| d.type_.as_str()))),
                         )
                         .expected("a Play foreground-service declaration for each type")
                         .maybe_sdk(sdk)

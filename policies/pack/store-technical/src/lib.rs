@@ -62,8 +62,8 @@ impl Policy for StoreTechnical {
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        target::check(facts, context, &mut out);
-        let input = play::Input::gather(facts, listing, context);
+        let input = play::Input::new(facts, listing, context);
+        target::check(&input, context, &mut out);
         sms::check(&input, &mut out);
         declared::check(&input, &mut out);
         accessibility::check(&input, facts, context, &mut out);

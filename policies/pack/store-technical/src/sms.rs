@@ -12,7 +12,7 @@ use shelfgate_pack_data::play::{CALL_LOG_PERMISSIONS, SMS_PERMISSIONS};
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::ComponentKind;
 
-use crate::play::{declaration_path, handles, Input};
+use crate::play::{declaration_path, handles, Input, Play as _};
 
 pub const RULE: Rule = Rule {
     id: "TECH-PLAY-037",
@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    if !input.play {
+    if !input.play() {
         return;
     }
     let sms_handler = is_sms_handler(input);
@@ -65,12 +65,12 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
 }
 
 fn is_sms_handler(input: &Input) -> bool {
-    let delivers = input.components.iter().any(|c| {
+    let delivers = input.components().iter().any(|c| {
         c.kind == ComponentKind::Receiver
             && handles(c, "android.provider.Telephony.SMS_DELIVER")
             && c.permission.as_deref() == Some("android.permission.BROADCAST_SMS")
     });
-    let composes = input.components.iter().any(|c| {
+    let composes = input.components().iter().any(|c| {
         matches!(
             c.kind,
             ComponentKind::Activity | ComponentKind::ActivityAlias
@@ -85,7 +85,7 @@ fn is_sms_handler(input: &Input) -> bool {
 }
 
 fn is_phone_handler(input: &Input) -> bool {
-    input.components.iter().any(|c| {
+    input.components().iter().any(|c| {
         (matches!(
             c.kind,
             ComponentKind::Activity | ComponentKind::ActivityAlias

@@ -9,6 +9,8 @@
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::UsesFeature;
 
+use crate::play::Input;
+
 pub const CN_RULE: Rule = Rule {
     id: "TECH-TSDK-035",
     refs: &["TAF-API-2019", "TAF-API-2023"],
@@ -33,8 +35,8 @@ const FORM_FACTORS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    let target = facts.identity().target_sdk;
+pub fn check(input: &Input, context: &Context, out: &mut Vec<Finding>) {
+    let target = input.identity().target_sdk;
     if market::in_cn(context) {
         let floor = context.cn_target_sdk_floor();
         if target < floor {
@@ -63,7 +65,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         }
     }
     if market::targets_play(context) {
-        let (floor, form, key) = play_floor(&facts.features(), context);
+        let (floor, form, key) = play_floor(&input.facts.features(), context);
         if target < floor {
             out.push(
                 PLAY_RULE

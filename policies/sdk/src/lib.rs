@@ -49,6 +49,8 @@ pub mod bindings {
     });
 }
 
+#[doc(hidden)]
+pub mod arena;
 pub mod attribution;
 pub mod manifest;
 pub mod market;
@@ -64,9 +66,19 @@ pub use bindings::shelfgate::policy::types;
 pub use types::{Confidence, DataSource, Decision, Evidence, EvidenceSource, Finding, PolicyMetadata};
 
 /// Export `$ty` (implementing [`Policy`]) as this component's policy.
+///
+/// This also makes [`arena::Arena`] the guest's allocator (growing memory is
+/// the costly part of allocating in a fresh instance); write
+/// `export_policy!(P, own_allocator)` to keep the standard one or your own.
 #[macro_export]
 macro_rules! export_policy {
     ($ty:ident) => {
+        #[cfg(target_arch = "wasm32")]
+        #[global_allocator]
+        static __SHELFGATE_ARENA: $crate::arena::Arena = $crate::arena::Arena::new();
+        $crate::export_policy!($ty, own_allocator);
+    };
+    ($ty:ident, own_allocator) => {
         $crate::bindings::__export_policy_module!($ty with_types_in $crate::bindings);
     };
 }

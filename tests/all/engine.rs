@@ -213,11 +213,9 @@ fn engine_wasmtime() -> &'static wasmtime::Engine {
     })
 }
 
-/// The benchmark's single-rule component finds what the pack's PI-NOTICE-004
-/// finds for undeclared permissions, so the Rego comparison measures the
-/// same work.
-#[test]
-fn bench_notice_004() {
+/// The base facts with two sensitive permissions the listing does not
+/// declare.
+fn undeclared_permissions() -> shelfgate_contract::types::ApkFacts {
     let mut f = facts();
     for name in [
         "android.permission.READ_CONTACTS",
@@ -232,7 +230,15 @@ fn bench_notice_004() {
             });
     }
     f.permissions.sort();
-    let input = input(f, listing());
+    f
+}
+
+/// The benchmark's single-rule component finds what the pack's PI-NOTICE-004
+/// finds for undeclared permissions, so the Rego comparison measures the
+/// same work.
+#[test]
+fn bench_notice_004() {
+    let input = input(undeclared_permissions(), listing());
     let bench = engine()
         .load("bench", test_programs::BENCH_NOTICE_004)
         .unwrap();
@@ -262,4 +268,134 @@ fn bench_notice_004() {
             "the pack's PI-NOTICE-004 also reports {path}"
         );
     }
+}
+
+/// The same guest with the standard allocator finds exactly the same: the
+/// arena changes speed, never results.
+#[test]
+fn bench_notice_004_dlmalloc() {
+    let input = input(undeclared_permissions(), listing());
+    let arena = engine().load("a", test_programs::BENCH_NOTICE_004).unwrap();
+    let dlmalloc = engine()
+        .load("d", test_programs::BENCH_NOTICE_004_DLMALLOC)
+        .unwrap();
+    let want = engine().evaluate(&arena, &input).unwrap();
+    assert_eq!(want.len(), 2);
+    assert_eq!(engine().evaluate(&dlmalloc, &input).unwrap(), want);
+}
+
+#[path = "../../host/benches/by_value.rs"]
+mod by_value;
+
+/// The records-by-value guest (the bench-only world) finds exactly what the
+/// resource guest finds, so the benchmark compares the same work.
+#[test]
+fn bench_notice_004_by_value() {
+    let input = input(undeclared_permissions(), listing());
+    let resource = engine().load("r", test_programs::BENCH_NOTICE_004).unwrap();
+    let want = engine().evaluate(&resource, &input).unwrap();
+    assert_eq!(want.len(), 2);
+    let value = by_value::Policy::load(&engine());
+    assert_eq!(value.evaluate(&engine(), &input), want);
+}
+
+#[test]
+fn bench_empty() {
+    let p = engine().load("e", test_programs::BENCH_EMPTY).unwrap();
+    assert_eq!(
+        engine().evaluate(&p, &input(facts(), listing())),
+        Ok(vec![])
+    );
+}
+
+/// Every method the host-call benchmark names runs, and a name it does not
+/// know traps instead of timing nothing.
+#[test]
+fn bench_host_calls() {
+    let p = engine().load("h", test_programs::BENCH_HOST_CALLS).unwrap();
+    let base = input(facts(), listing());
+    let with_call = |call: &str| {
+        let mut context = base.context.clone();
+        context.settings.push(shelfgate_contract::types::Setting {
+            key: "bench.call".into(),
+            value: call.into(),
+        });
+        std::sync::Arc::new(shelfgate::engine::EvalInput {
+            facts: base.facts.clone(),
+            listing: base.listing.clone(),
+            context,
+        })
+    };
+    for call in [
+        "none",
+        "permissions*3",
+        "listing.app*2",
+        "context.deadline-for",
+    ] {
+        assert_eq!(
+            engine().evaluate(&p, &with_call(call)),
+            Ok(vec![]),
+            "{call}"
+        );
+    }
+    assert!(matches!(
+        engine().evaluate(&p, &with_call("no-such-method*1")),
+        Err(EvalError::Trap(_))
+    ));
+}
+
+/// The three single-rule components of the three-rule benchmark, compiled
+/// from the pack's rule source, report exactly what the pack's module
+/// reports for their rule, on an upload that breaks all three rules.
+fn same_as_pack(bytes: &[u8], rule: &str, module: &str) {
+    let mut f = undeclared_permissions();
+    f.application.debuggable = true;
+    f.target_sdk = 21;
+    f.target_sdk_declared = Some(21);
+    let input = input(f, listing());
+    let single = engine().load(rule, bytes).unwrap();
+    assert_eq!(single.metadata.rules, [rule]);
+    let by_text = |mut v: Vec<shelfgate_contract::types::Finding>| {
+        v.sort_by_cached_key(|f| format!("{f:?}"));
+        v
+    };
+    let got = by_text(engine().evaluate(&single, &input).unwrap());
+    let verdict = evaluator().evaluate(&crate::support::module(module), &input, "l");
+    let want = by_text(
+        verdict
+            .findings
+            .iter()
+            .map(|r| r.finding.clone())
+            .filter(|f| f.rule_id == rule)
+            .collect(),
+    );
+    assert!(!want.is_empty(), "the pack's {rule} fires on this upload");
+    assert_eq!(got, want, "{rule}");
+}
+
+#[test]
+fn three_tsdk_035() {
+    same_as_pack(
+        test_programs::THREE_TSDK_035,
+        "TECH-TSDK-035",
+        "store-technical",
+    );
+}
+
+#[test]
+fn three_debug_042() {
+    same_as_pack(
+        test_programs::THREE_DEBUG_042,
+        "SEC-DEBUG-042",
+        "security-hygiene",
+    );
+}
+
+#[test]
+fn three_notice_004() {
+    same_as_pack(
+        test_programs::THREE_NOTICE_004,
+        "PI-NOTICE-004",
+        "pi-handling",
+    );
 }

@@ -20,7 +20,7 @@ pub struct EvalInput {
 }
 
 /// Per-store state: the input and the memory limiter.
-pub(super) struct State {
+pub struct State {
     input: Option<Arc<EvalInput>>,
     pub(super) limiter: Limiter,
 }

@@ -26,6 +26,8 @@ use wasmtime::component::{Component, Linker, Resource};
 use wasmtime::{Config, Enabled, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
 pub use host::EvalInput;
+#[doc(hidden)]
+pub use host::State as BenchState;
 
 /// Bounds for one policy call.
 #[derive(Debug, Clone)]
@@ -263,6 +265,15 @@ impl Engine {
             .map_err(|e| self.classify(&store, e))?;
         check_output(&policy.metadata, &findings, &self.config.limits)?;
         Ok(findings)
+    }
+
+    /// Benchmarks only: the wasmtime engine and a store set up exactly as
+    /// for an evaluation (pool, memory cap, deadline) but lending no input,
+    /// so a component of another world (records passed by value) can be
+    /// measured under the same sandbox as the contract's.
+    #[doc(hidden)]
+    pub fn bench_store(&self) -> (&wasmtime::Engine, Store<BenchState>) {
+        (&self.engine, self.store(None))
     }
 
     fn classify(&self, store: &Store<host::State>, err: wasmtime::Error) -> EvalError {

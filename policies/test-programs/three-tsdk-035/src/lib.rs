@@ -1,0 +1,34 @@
+//! TECH-TSDK-035 alone, for the three-rule benchmark: the pack's own rule
+//! code (`policies/pack/store-technical/src/target.rs`, compiled in, not
+//! copied). That file also checks Play's floor (TECH-TSDK-036); its work is
+//! kept and only its findings are dropped, so this component does at least
+//! what the pack does for TECH-TSDK-035.
+
+use shelfgate_policy_sdk::prelude::*;
+
+#[path = "../../../pack/store-technical/src/target.rs"]
+mod target;
+
+struct P;
+
+impl Policy for P {
+    fn metadata() -> PolicyMetadata {
+        PolicyMetadata {
+            id: "three-tsdk-035".into(),
+            version: "0.0.1".into(),
+            title: "TECH-TSDK-035 alone, from the pack's source".into(),
+            rules: vec![target::CN_RULE.id.into()],
+            reads: vec!["manifest".into(), "context".into()],
+            data_sources: vec![],
+        }
+    }
+
+    fn evaluate(facts: &Facts, _: &Listing, context: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        target::check(facts, context, &mut out);
+        out.retain(|f| f.rule_id == target::CN_RULE.id);
+        out
+    }
+}
+
+shelfgate_policy_sdk::export_policy!(P);

@@ -335,15 +335,7 @@ impl Activator {
                     .as_ref()
                     .is_none_or(|g| g.bundle.is_some() || g.set.digest != set.digest)
                 {
-                    me.store.activate_policy_set(&PolicySetActivation {
-                        id: &set.id,
-                        digest: &set.digest,
-                        source: &set.source,
-                        manifest: &set_manifest(&set),
-                        bundle: None,
-                        etag: None,
-                        activated_at: SystemTime::now(),
-                    })?;
+                    record_unbundled(me.store.as_ref(), &set, SystemTime::now())?;
                 }
                 activation_record(&set, None, false)
             }
@@ -412,16 +404,7 @@ impl Activator {
         let spawned = std::thread::Builder::new()
             .name("shelfgate-expiry".into())
             .spawn(move || {
-                let recorded = store.activate_policy_set(&PolicySetActivation {
-                    id: &set.id,
-                    digest: &set.digest,
-                    source: &set.source,
-                    manifest: &set_manifest(&set),
-                    bundle: None,
-                    etag: None,
-                    activated_at: now,
-                });
-                if let Err(e) = recorded {
+                if let Err(e) = record_unbundled(store.as_ref(), &set, now) {
                     warn!(error = %e, "recording the fallback to the built-in pack failed");
                 }
             });
@@ -659,6 +642,23 @@ fn activation_record(set: &PolicySet, bundle: Option<BundleInfo>, restored: bool
         activated_at: rfc3339(SystemTime::now()),
         restored,
     }
+}
+
+/// Records the activation of a set that did not come in a bundle.
+fn record_unbundled(
+    store: &dyn Store,
+    set: &PolicySet,
+    at: SystemTime,
+) -> Result<shelfgate_store::PolicySetRecord, StoreError> {
+    store.activate_policy_set(&PolicySetActivation {
+        id: &set.id,
+        digest: &set.digest,
+        source: &set.source,
+        manifest: &set_manifest(set),
+        bundle: None,
+        etag: None,
+        activated_at: at,
+    })
 }
 
 /// The manifest recorded for a set that did not come in a bundle.

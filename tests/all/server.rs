@@ -1037,20 +1037,7 @@ async fn the_regulator_feed_is_polled_with_etags() {
 async fn large_uploads_are_answered_by_job_and_callback() {
     let Some(apk) = small_apk() else { return };
     // The callback receiver.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Value>(4);
-    let receiver = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(body).await;
-                StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let (hook, mut rx) = callback_receiver().await;
 
     let data = tempfile::tempdir().unwrap();
     // Loopback is refused by default; the test allows its own receiver.
@@ -1206,6 +1193,25 @@ async fn a_watched_directory_reloads_when_it_changes() {
 }
 
 // --- Durable jobs, audit, slow uploads, callbacks, continuity, cases ---------
+
+/// A verdict callback receiver on loopback: its URL and what it receives.
+async fn callback_receiver() -> (String, tokio::sync::mpsc::Receiver<Value>) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Value>(8);
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(body).await;
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    (hook, rx)
+}
 
 fn corpus_apk(name: &str) -> Option<Vec<u8>> {
     let path = corpus()?.join(name);
@@ -1424,20 +1430,7 @@ async fn rectify_seq(server: &Server, submission: &Value) -> Value {
 async fn jobs_survive_a_restart() {
     let Some(apk) = small_apk() else { return };
     // The callback receiver, explicitly allowed (loopback is refused by default).
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Value>(8);
-    let receiver = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(body).await;
-                StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let (hook, mut rx) = callback_receiver().await;
     let http = || HttpConfig {
         async_above: Some(1024),
         callbacks: CallbackPolicy {

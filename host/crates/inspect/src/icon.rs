@@ -121,11 +121,20 @@ fn png_alpha(bytes: &[u8]) -> Result<Alpha, IconError> {
     })
 }
 
-fn webp_alpha(bytes: &[u8]) -> Result<Alpha, IconError> {
-    let bad = |e: image_webp::DecodingError| IconError::Malformed {
+fn webp_bad(e: image_webp::DecodingError) -> IconError {
+    IconError::Malformed {
         format: "webp",
         reason: e.to_string(),
-    };
+    }
+}
+
+fn webp_alpha(bytes: &[u8]) -> Result<Alpha, IconError> {
+    lossy_alpha(bytes).unwrap_or_else(|| webp_full(bytes))
+}
+
+/// Decode the whole image and count its clear pixels.
+fn webp_full(bytes: &[u8]) -> Result<Alpha, IconError> {
+    let bad = webp_bad;
     let mut decoder = image_webp::WebPDecoder::new(Cursor::new(bytes)).map_err(bad)?;
     let (width, height) = decoder.dimensions();
     check_size(width, height)?;
@@ -157,6 +166,129 @@ fn webp_alpha(bytes: &[u8]) -> Result<Alpha, IconError> {
         height,
         transparent_permille: permille(clear, width, height),
     })
+}
+
+/// A still lossy WebP keeps its transparency in an `ALPH` chunk beside the
+/// VP8 colour data. Counting clear pixels needs only that chunk, and
+/// decoding it skips the VP8 decode that is most of the cost. `None` for
+/// any other layout (lossless, animated, no alpha): the full decoder runs.
+fn lossy_alpha(bytes: &[u8]) -> Option<Result<Alpha, IconError>> {
+    let mut canvas = None;
+    let (mut alph, mut vp8) = (None, false);
+    let mut at = 12usize;
+    while let Some(header) = bytes.get(at..at.checked_add(8)?) {
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        let data = bytes.get(at + 8..(at + 8).checked_add(size)?)?;
+        match &header[..4] {
+            b"VP8X" => {
+                let d = data.get(..10)?;
+                let dim = |i: usize| u32::from_le_bytes([d[i], d[i + 1], d[i + 2], 0]) + 1;
+                canvas = Some((dim(4), dim(7)));
+            }
+            b"ALPH" => alph = Some(data),
+            b"VP8 " => vp8 = true,
+            b"VP8L" | b"ANIM" | b"ANMF" => return None,
+            _ => {}
+        }
+        at = at + 8 + size + (size & 1);
+    }
+    let ((width, height), alph) = (canvas?, alph?);
+    if !vp8 {
+        return None;
+    }
+    Some(alpha_plane(alph, width, height).map(|plane| Alpha {
+        format: "webp",
+        width,
+        height,
+        transparent_permille: permille(
+            plane.iter().filter(|&&a| a == 0).count() as u64,
+            width,
+            height,
+        ),
+    }))
+}
+
+/// The alpha values of an `ALPH` chunk (RFC 9649 5.2.3): raw or a
+/// header-less VP8L stream whose green channel is the alpha, then
+/// unfiltered.
+fn alpha_plane(chunk: &[u8], width: u32, height: u32) -> Result<Vec<u8>, IconError> {
+    check_size(width, height)?;
+    let malformed = |reason: &str| IconError::Malformed {
+        format: "webp",
+        reason: reason.to_owned(),
+    };
+    let (&flags, data) = chunk
+        .split_first()
+        .ok_or_else(|| malformed("empty ALPH chunk"))?;
+    let pixels = (width * height) as usize;
+    let mut plane = match flags & 3 {
+        0 => data
+            .get(..pixels)
+            .ok_or_else(|| malformed("ALPH data shorter than the canvas"))?
+            .to_vec(),
+        1 => {
+            // The stream lacks only the 5-byte VP8L header: give it one.
+            let packed = (width - 1) | (height - 1) << 14;
+            let mut payload = vec![0x2f];
+            payload.extend_from_slice(&packed.to_le_bytes());
+            payload.extend_from_slice(data);
+            let mut riff = Vec::with_capacity(payload.len() + 21);
+            let body = 12 + payload.len() + (payload.len() & 1);
+            riff.extend_from_slice(b"RIFF");
+            riff.extend_from_slice(&(body as u32).to_le_bytes());
+            riff.extend_from_slice(b"WEBPVP8L");
+            riff.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+            riff.extend_from_slice(&payload);
+            if payload.len() & 1 == 1 {
+                riff.push(0);
+            }
+            let mut decoder = image_webp::WebPDecoder::new(Cursor::new(&riff)).map_err(webp_bad)?;
+            decoder.set_memory_limit(DECODER_BYTES);
+            let size = decoder
+                .output_buffer_size()
+                .filter(|&n| n as u64 <= MAX_PIXELS * 4)
+                .ok_or(IconError::TooLarge { width, height })?;
+            let channels = size / pixels.max(1);
+            if channels < 3 {
+                return Err(malformed("unexpected ALPH stream layout"));
+            }
+            let mut rgb = vec![0u8; size];
+            decoder.read_image(&mut rgb).map_err(webp_bad)?;
+            rgb.chunks_exact(channels).map(|px| px[1]).collect()
+        }
+        _ => return Err(malformed("unknown ALPH compression")),
+    };
+    unfilter(&mut plane, width as usize, (flags >> 2) & 3);
+    Ok(plane)
+}
+
+/// Undo the ALPH prediction filter in place: 1 horizontal, 2 vertical,
+/// 3 gradient. The first pixel is predicted from 0, the first row from the
+/// left, the first column from above.
+fn unfilter(plane: &mut [u8], width: usize, method: u8) {
+    if method == 0 || width == 0 {
+        return;
+    }
+    for i in 1..plane.len() {
+        let (x, y) = (i % width, i / width);
+        let left = if x > 0 { plane[i - 1] } else { 0 };
+        let above = if y > 0 { plane[i - width] } else { 0 };
+        let predictor = if y == 0 {
+            left
+        } else if x == 0 {
+            above
+        } else {
+            match method {
+                1 => left,
+                2 => above,
+                _ => {
+                    let upper_left = plane[i - width - 1];
+                    (i16::from(left) + i16::from(above) - i16::from(upper_left)).clamp(0, 255) as u8
+                }
+            }
+        };
+        plane[i] = plane[i].wrapping_add(predictor);
+    }
 }
 
 #[cfg(test)]
@@ -229,6 +361,66 @@ pub(crate) mod tests {
         );
         let wide = png_rgba(MAX_SIDE + 1, 1, 0);
         assert!(matches!(measure(&wide), Err(IconError::TooLarge { .. })));
+    }
+
+    /// The ALPH fast path agrees with decoding the whole image, on the
+    /// corpus's lossy WebP icons with alpha.
+    #[test]
+    fn lossy_alpha_matches_the_full_decode() {
+        let apk = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../../shared/corpus/apk/apktool-GHSA-2hqv-2xv4-5h5w.apk");
+        let Ok(bytes) = std::fs::read(&apk) else {
+            eprintln!("NOTICE: {} is absent; skipping", apk.display());
+            return;
+        };
+        let limits = crate::Limits::default();
+        let archive = crate::zip::Archive::parse(&bytes[..], &limits).unwrap();
+        let mut checked = 0;
+        for entry in archive
+            .entries()
+            .iter()
+            .filter(|e| e.name.ends_with(".webp"))
+        {
+            let data = archive.read(&bytes[..], entry, &limits).unwrap();
+            let Some(fast) = lossy_alpha(&data) else {
+                continue;
+            };
+            assert_eq!(fast.unwrap(), webp_full(&data).unwrap(), "{}", entry.name);
+            checked += 1;
+        }
+        assert!(checked >= 5, "only {checked} lossy WebP icons with alpha");
+    }
+
+    /// A lossy WebP whose VP8X canvas is huge is refused from that header,
+    /// before the alpha plane exists.
+    #[test]
+    fn lossy_alpha_bomb_is_refused() {
+        let mut webp = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\x10\0\0\0".to_vec();
+        webp.extend_from_slice(&[0x5f, 0xea, 0x00, 0x5f, 0xea, 0x00]); // 60000 x 60000
+        webp.extend_from_slice(b"ALPH\x02\0\0\0\x01\x00VP8 \0\0\0\0");
+        assert_eq!(
+            measure(&webp),
+            Err(IconError::TooLarge {
+                width: 60_000,
+                height: 60_000
+            })
+        );
+    }
+
+    #[test]
+    fn alpha_filters_invert() {
+        // Horizontal: each value is the difference to its left neighbour
+        // (above, in the first column).
+        let mut plane = vec![10, 0, 246, 5, 0, 0];
+        unfilter(&mut plane, 3, 1);
+        assert_eq!(plane, [10, 10, 0, 15, 15, 15]);
+        let mut plane = vec![10, 1, 1, 0, 0, 246];
+        unfilter(&mut plane, 3, 2);
+        assert_eq!(plane, [10, 11, 12, 10, 11, 2]);
+        // Gradient: left + above - upper-left, clamped.
+        let mut plane = vec![200, 50, 0, 0];
+        unfilter(&mut plane, 2, 3);
+        assert_eq!(plane, [200, 250, 200, 250]);
     }
 
     #[test]

@@ -407,6 +407,47 @@ pub(crate) mod tests {
         );
     }
 
+    /// Corrupted icons end in a measurement or a typed error, never a
+    /// panic: random byte changes to a PNG and, where the corpus is
+    /// present, to a lossy WebP with alpha (both decode paths).
+    #[test]
+    fn mutated_icons_never_panic() {
+        let mut samples = vec![png_rgba(24, 24, 100)];
+        let apk = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../../shared/corpus/apk/apktool-GHSA-2hqv-2xv4-5h5w.apk");
+        if let Ok(bytes) = std::fs::read(&apk) {
+            let limits = crate::Limits::default();
+            let archive = crate::zip::Archive::parse(&bytes[..], &limits).unwrap();
+            let entry = archive
+                .entry("res/mipmap-mdpi-v4/ic_launcher.webp")
+                .expect("webp icon");
+            samples.push(archive.read(&bytes[..], entry, &limits).unwrap());
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for sample in &samples {
+            for _ in 0..1500 {
+                let mut bytes = sample.clone();
+                for _ in 0..1 + next() % 4 {
+                    let at = (next() % bytes.len() as u64) as usize;
+                    bytes[at] = match next() % 3 {
+                        0 => 0xff,
+                        1 => 0,
+                        _ => next() as u8,
+                    };
+                }
+                if let Ok(a) = measure(&bytes) {
+                    assert!(a.transparent_permille <= 1_000);
+                }
+            }
+        }
+    }
+
     #[test]
     fn alpha_filters_invert() {
         // Horizontal: each value is the difference to its left neighbour

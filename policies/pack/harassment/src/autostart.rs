@@ -7,7 +7,8 @@
 //! authenticator with a sync adapter in an app without accounts (a
 //! keep-alive trick), and the battery-optimisation exemption request. Each
 //! needs `behaviour_declarations.auto_start`; waking other apps needs its
-//! `associated_start_targets`. Frequency is runtime.
+//! `associated_start_targets`. Frequency is runtime. Code that names other
+//! apps' components is checked in [`crate::associated`].
 
 use shelfgate_pack_data::sdk_types::alliance_wake_action;
 use shelfgate_policy_sdk::attribution::sdk_of_component;

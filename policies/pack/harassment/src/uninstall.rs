@@ -5,9 +5,9 @@
 //! wallpaper or the like, a launcher entry disabled by default (the icon
 //! appears only when the app decides), and device administration outside
 //! device-management apps all keep users from finding or removing the app.
-//! Reject: obstructive by design. (Icon transparency needs the icon's
-//! pixels, and a launcher activity's own label the activity label; the
-//! host's facts carry neither.)
+//! Reject: obstructive by design. A transparent launcher icon is checked in
+//! [`crate::hidden_icon`] from the measured icons (contract 0.1.2); a
+//! launcher activity's own label is not among the facts.
 
 use shelfgate_pack_data::listing_text::device_admin_category;
 use shelfgate_policy_sdk::attribution::sdk_of_component;

@@ -1,6 +1,6 @@
 //! Small facts about manifest entries that several rules need the same way.
 
-use crate::types::UsesPermission;
+use crate::types::{ComponentKind, UsesPermission};
 
 /// Whether Android can grant `perm` on some device the app supports: a
 /// `maxSdkVersion` below the app's minimum SDK means never.
@@ -11,6 +11,17 @@ pub fn usable(perm: &UsesPermission, min_sdk: u32) -> bool {
 /// The catalogue's evidence path for a requested permission.
 pub fn permission_path(name: &str) -> String {
     format!("uses-permission[@name='{name}']")
+}
+
+/// The manifest element name of a component kind (`activity-alias`).
+pub fn kind_name(kind: ComponentKind) -> &'static str {
+    match kind {
+        ComponentKind::Activity => "activity",
+        ComponentKind::ActivityAlias => "activity-alias",
+        ComponentKind::Service => "service",
+        ComponentKind::Receiver => "receiver",
+        ComponentKind::Provider => "provider",
+    }
 }
 
 /// The catalogue's evidence path for a component.

@@ -147,14 +147,7 @@ pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
                 types_zh.push(format!("{}（{}中缺失）", cap.data.zh, wher.1));
             }
         }
-        let who_en = owner
-            .as_deref()
-            .map(|s| format!("SDK {s}"))
-            .unwrap_or_else(|| "The app".into());
-        let who_zh = owner
-            .as_deref()
-            .map(|s| format!("SDK {s} "))
-            .unwrap_or_else(|| "应用".into());
+        let (who_en, who_zh) = crate::who(owner.as_deref());
         let f = match &order {
             Some(notice) => RULE
                 .reject()

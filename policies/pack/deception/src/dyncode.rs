@@ -198,14 +198,7 @@ pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
         if declared && !fetched_on_play {
             continue;
         }
-        let who_en = owner
-            .as_deref()
-            .map(|s| format!("SDK {s}"))
-            .unwrap_or_else(|| "The app".into());
-        let who_zh = owner
-            .as_deref()
-            .map(|s| format!("SDK {s} "))
-            .unwrap_or_else(|| "应用".into());
+        let (who_en, who_zh) = crate::who(owner.as_deref());
         let what_en: Vec<&str> = group.iter().map(|s| s.en.as_str()).collect();
         let what_zh: Vec<&str> = group.iter().map(|s| s.zh.as_str()).collect();
         let mut f = if fetched_on_play {

@@ -166,13 +166,7 @@ fn foreign(package: &str, prefix: &str, owner: &str, who: &str) -> FindingBuilde
 /// The listing's app name or icon is a protected app's.
 fn names(package: &str, s: &Snapshot, out: &mut Vec<Finding>) {
     let app: &AppInfo = s.app();
-    let mut names: Vec<&str> = vec![app.name.as_str()];
-    names.extend(
-        app.name_localised
-            .iter()
-            .flatten()
-            .map(|l| l.value.as_str()),
-    );
+    let names = crate::listed_names(app);
 
     let folded: Vec<String> = names.iter().map(|n| text::norm_name(n)).collect();
 

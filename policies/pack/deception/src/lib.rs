@@ -91,4 +91,20 @@ impl Policy for Deception {
     }
 }
 
+/// Who a finding is about, in its messages: `SDK x` / `SDK x ` or the app.
+fn who(owner: Option<&str>) -> (String, String) {
+    match owner {
+        Some(id) => (format!("SDK {id}"), format!("SDK {id} ")),
+        None => ("The app".into(), "应用".into()),
+    }
+}
+
+/// The app's listed name and its localisations.
+fn listed_names(app: &shelfgate_policy_sdk::types::AppInfo) -> Vec<&str> {
+    let localised = app.name_localised.iter().flatten();
+    core::iter::once(app.name.as_str())
+        .chain(localised.map(|l| l.value.as_str()))
+        .collect()
+}
+
 shelfgate_policy_sdk::export_policy!(Deception);

@@ -102,13 +102,7 @@ fn label(s: &Snapshot, out: &mut Vec<Finding>) {
     if labels.is_empty() {
         return;
     }
-    let mut names: Vec<&str> = vec![app.name.as_str()];
-    names.extend(
-        app.name_localised
-            .iter()
-            .flatten()
-            .map(|l| l.value.as_str()),
-    );
+    let names = crate::listed_names(app);
     if names
         .iter()
         .any(|n| labels.iter().any(|l| text::same_name(n, l)))

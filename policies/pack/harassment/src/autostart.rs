@@ -12,11 +12,11 @@
 
 use shelfgate_pack_data::sdk_types::alliance_wake_action;
 use shelfgate_policy_sdk::attribution::sdk_of_component;
-use shelfgate_policy_sdk::manifest::{component_path, permission_path};
+use shelfgate_policy_sdk::manifest::{component_path, kind_name, permission_path};
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{AutoStart, Component, ComponentKind};
 
-use crate::input::{kind_name, owner_label, Input};
+use crate::input::{owner_label, Input};
 
 pub const RULE: Rule = Rule {
     id: "HARASS-START-018",

@@ -2,7 +2,6 @@
 //! at most once per evaluation.
 
 use shelfgate_policy_sdk::prelude::*;
-use shelfgate_policy_sdk::types::ComponentKind;
 
 /// What the rules of this module read: the shared snapshot.
 pub type Input<'a> = Snapshot<'a>;
@@ -15,16 +14,5 @@ pub fn owner_label(input: &Input, sdk: Option<&str>) -> (String, String) {
             (format!("{name} ({id})"), format!("{name}（{id}）"))
         }
         None => ("The app".to_string(), "应用".to_string()),
-    }
-}
-
-/// The manifest element name of a component kind.
-pub fn kind_name(kind: ComponentKind) -> &'static str {
-    match kind {
-        ComponentKind::Activity => "activity",
-        ComponentKind::ActivityAlias => "activity-alias",
-        ComponentKind::Service => "service",
-        ComponentKind::Receiver => "receiver",
-        ComponentKind::Provider => "provider",
     }
 }

@@ -11,11 +11,11 @@
 
 use shelfgate_pack_data::listing_text::device_admin_category;
 use shelfgate_policy_sdk::attribution::sdk_of_component;
-use shelfgate_policy_sdk::manifest::component_path;
+use shelfgate_policy_sdk::manifest::{component_path, kind_name};
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{Component, ComponentKind};
 
-use crate::input::{kind_name, Input};
+use crate::input::Input;
 
 pub const RULE: Rule = Rule {
     id: "HARASS-UNINSTALL-020",

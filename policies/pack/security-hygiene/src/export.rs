@@ -78,7 +78,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         let access = access
             .iter()
             .find(|a| c.kind == ComponentKind::Provider && a.provider == c.name);
-        let kind = kind_name(c.kind);
+        let kind = manifest::kind_name(c.kind);
         let path = manifest::component_path(kind, &c.name);
         let sdk = attribution::sdk_of_component(&sdks, &c.name).map(|s| s.id.clone());
         let needs_attr = target >= EXPLICIT_EXPORT_TARGET
@@ -255,16 +255,6 @@ fn check_root_paths(
                 .maybe_sdk(sdk)
                 .build(),
         );
-    }
-}
-
-fn kind_name(kind: ComponentKind) -> &'static str {
-    match kind {
-        ComponentKind::Activity => "activity",
-        ComponentKind::ActivityAlias => "activity-alias",
-        ComponentKind::Service => "service",
-        ComponentKind::Receiver => "receiver",
-        ComponentKind::Provider => "provider",
     }
 }
 

@@ -210,3 +210,41 @@ fn decompress<T: Document>(body: &[u8]) -> Result<Vec<u8>> {
             .map_err(|e| corrupt::<T>(format!("zstd: {e}")))
     })
 }
+
+/// The format of the binary copies: postcard over the Rust types `bindgen!`
+/// generates from the WIT, named by the sha256 of the WIT text. postcard
+/// writes no field names, so a copy is only meaningful to a build generated
+/// from the same WIT: a copy under any other name is ignored and the JSON
+/// (the source of truth) decoded instead.
+pub fn binary_schema() -> &'static str {
+    static SCHEMA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(shelfgate_contract::WIT.as_bytes());
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("postcard1-wit-{hex}")
+    })
+}
+
+/// The binary copy of a decoded document, compressed like its JSON.
+pub(crate) fn to_binary<T: Document>(value: &T) -> Result<Encoded> {
+    let bytes = postcard::to_allocvec(value).map_err(|e| corrupt::<T>(format!("postcard: {e}")))?;
+    encode(bytes)
+}
+
+/// A document from its binary copy; `None` if the copy does not decode
+/// exactly (whatever the reason, the caller falls back to the JSON).
+pub(crate) fn from_binary<T: Document>(codec: Codec, body: &[u8]) -> Option<T> {
+    let plain;
+    let bytes = match codec {
+        Codec::Json => body,
+        Codec::Zstd => {
+            plain = decompress::<T>(body).ok()?;
+            &plain
+        }
+    };
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((value, rest)) if rest.is_empty() => Some(value),
+        _ => None,
+    }
+}

@@ -30,16 +30,16 @@ use std::time::SystemTime;
 
 use shelfgate_contract::types::{ApkFacts, Listing};
 
-pub use codec::{Document, Stored};
+pub use codec::{binary_schema, Document, Stored};
 pub use error::{Result, StoreError};
+pub use job::{CallbackState, JobRecord, JobStatus, NewJob};
 pub use model::{
-    AppFilter, AppRecord, AppStatus, AuditEntry, AuditRecord, Case, CaseChange, CaseState,
-    CaseTransition, Change, Evaluation, IdempotentResponse, Import, LastGood, NewCase,
-    NewRecheckRun, NewSubmission, PolicySetActivation, PolicySetRecord, RecheckBatch,
+    AppFilter, AppRecord, AppStatus, AuditEntry, AuditRecord, Case, CaseChange, CaseOp, CaseState,
+    CaseTransition, Change, Decoded, DecodedDoc, Evaluation, IdempotentResponse, Import, LastGood,
+    NewCase, NewRecheckRun, NewSubmission, PolicySetActivation, PolicySetRecord, RecheckBatch,
     RecheckCounts, RecheckEntry, RecheckOutcome, RecheckResult, RecheckRun, RecheckStatus,
     SubmissionRecord, VerdictEntry, VerdictKey, VerdictOrigin,
 };
-pub use job::{CallbackState, JobRecord, JobStatus, NewJob};
 pub use sqlite::{SqliteStore, StoreOptions};
 
 pub trait Store: Send + Sync {
@@ -202,4 +202,55 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Case>>;
     fn case_transitions(&self, id: i64) -> Result<Vec<CaseTransition>>;
+    /// Several opens and transitions in one transaction (a recheck's batch
+    /// pays one fsync instead of one per case). Each is checked as its own
+    /// call would be; one that conflicts (the case moved, or the package
+    /// already has an open case) is skipped and comes back `None`, any
+    /// other error rolls the whole batch back.
+    fn apply_case_ops(&self, ops: &[CaseOp<'_>]) -> Result<Vec<Option<Case>>> {
+        ops.iter()
+            .map(|op| {
+                let moved = match op {
+                    CaseOp::Open(case) => self.open_case(case),
+                    CaseOp::Transition { id, change } => self.transition_case(*id, change),
+                };
+                match moved {
+                    Ok(case) => Ok(Some(case)),
+                    Err(StoreError::Conflict(_)) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .collect()
+    }
+
+    // --- Binary copies of decoded documents ---------------------------------------------
+
+    /// Facts decoded: from the binary copy when this build's schema has
+    /// one, else from the JSON, which stays the source of truth.
+    fn facts_decoded(&self, apk_sha256: &str) -> Result<Option<Decoded<ApkFacts>>> {
+        self.facts(apk_sha256)?
+            .map(|s| {
+                Ok(Decoded {
+                    value: s.decode()?,
+                    from_copy: false,
+                })
+            })
+            .transpose()
+    }
+    /// A listing decoded, as [`Store::facts_decoded`].
+    fn listing_decoded(&self, listing_sha256: &str) -> Result<Option<Decoded<Listing>>> {
+        self.listing(listing_sha256)?
+            .map(|s| {
+                Ok(Decoded {
+                    value: s.decode()?,
+                    from_copy: false,
+                })
+            })
+            .transpose()
+    }
+    /// Keeps binary copies of values decoded from stored JSON, in one
+    /// transaction. A backend without copies keeps nothing.
+    fn keep_decoded(&self, _docs: &[DecodedDoc<'_>]) -> Result<()> {
+        Ok(())
+    }
 }

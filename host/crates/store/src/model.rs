@@ -8,7 +8,7 @@
 use std::time::SystemTime;
 
 use serde_json::Value;
-use shelfgate_contract::types::{ApkFacts, Decision, Verdict};
+use shelfgate_contract::types::{ApkFacts, Decision, Listing, Verdict};
 
 use crate::Stored;
 
@@ -400,4 +400,35 @@ pub struct CaseTransition {
     pub at: SystemTime,
     pub reason: String,
     pub verdict_seq: Option<i64>,
+}
+
+/// A document decoded by [`Store::facts_decoded`] or
+/// [`Store::listing_decoded`](crate::Store::listing_decoded).
+///
+/// [`Store::facts_decoded`]: crate::Store::facts_decoded
+#[derive(Debug, Clone)]
+pub struct Decoded<T> {
+    pub value: T,
+    /// It came from the binary copy; if not, it was decoded from the JSON
+    /// and a bulk reader may hand it to
+    /// [`Store::keep_decoded`](crate::Store::keep_decoded).
+    pub from_copy: bool,
+}
+
+/// A value decoded from a stored document, to keep as its binary copy.
+#[derive(Debug, Clone, Copy)]
+pub enum DecodedDoc<'a> {
+    /// Keyed by its own `sha256`.
+    Facts(&'a ApkFacts),
+    Listing {
+        sha256: &'a str,
+        listing: &'a Listing,
+    },
+}
+
+/// One change of [`Store::apply_case_ops`](crate::Store::apply_case_ops).
+#[derive(Debug, Clone)]
+pub enum CaseOp<'a> {
+    Open(NewCase<'a>),
+    Transition { id: i64, change: CaseChange<'a> },
 }

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, Row, Transaction};
 use super::columns::{check_day, millis, time, Text};
 use super::rows::{all, constraint, first};
 use super::verdicts::{set_app_status, sql_limit};
-use crate::{Case, CaseChange, CaseState, CaseTransition, NewCase, Result, StoreError};
+use crate::{Case, CaseChange, CaseOp, CaseState, CaseTransition, NewCase, Result, StoreError};
 
 const CASE_COLUMNS: &str = "id, package, state, verdict_seq, rectify_deadline, removal_deadline, \
      opened_at, updated_at";
@@ -110,6 +110,31 @@ pub(super) fn transition(tx: &Transaction<'_>, id: i64, change: &CaseChange<'_>)
         set_app_status(tx, &current.package, status, change.at)?;
     }
     require(tx, id)
+}
+
+/// Several opens and transitions in one transaction, each in its own
+/// savepoint so that a conflict undoes only its own partial writes.
+pub(super) fn apply_ops(tx: &Transaction<'_>, ops: &[CaseOp<'_>]) -> Result<Vec<Option<Case>>> {
+    let mut moved = Vec::with_capacity(ops.len());
+    for op in ops {
+        tx.execute_batch("SAVEPOINT case_op")?;
+        let result = match op {
+            CaseOp::Open(case) => open(tx, case),
+            CaseOp::Transition { id, change } => transition(tx, *id, change),
+        };
+        match result {
+            Ok(case) => {
+                tx.execute_batch("RELEASE case_op")?;
+                moved.push(Some(case));
+            }
+            Err(StoreError::Conflict(_)) => {
+                tx.execute_batch("ROLLBACK TO case_op; RELEASE case_op")?;
+                moved.push(None);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(moved)
 }
 
 fn record_transition(

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0004_jobs",
         sql: include_str!("../../migrations/0004_jobs.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_decoded_copies",
+        sql: include_str!("../../migrations/0005_decoded_copies.sql"),
+    },
 ];
 
 /// Brings the database at `path` up to this build's schema.

@@ -26,6 +26,7 @@ mod apks;
 mod cases;
 mod columns;
 mod content;
+mod decoded;
 mod import;
 mod jobs;
 mod migrate;
@@ -44,10 +45,11 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use shelfgate_contract::types::{ApkFacts, Listing};
 
 use crate::{
-    AppFilter, AppRecord, AppStatus, AuditEntry, AuditRecord, Case, CaseChange, CaseState,
-    CaseTransition, Change, IdempotentResponse, Import, LastGood, NewCase, NewRecheckRun,
-    NewSubmission, PolicySetActivation, PolicySetRecord, RecheckBatch, RecheckEntry, RecheckRun,
-    RecheckStatus, Result, Store, StoreError, Stored, SubmissionRecord, VerdictEntry, VerdictKey,
+    AppFilter, AppRecord, AppStatus, AuditEntry, AuditRecord, Case, CaseChange, CaseOp, CaseState,
+    CaseTransition, Change, Decoded, DecodedDoc, IdempotentResponse, Import, LastGood, NewCase,
+    NewRecheckRun, NewSubmission, PolicySetActivation, PolicySetRecord, RecheckBatch, RecheckEntry,
+    RecheckRun, RecheckStatus, Result, Store, StoreError, Stored, SubmissionRecord, VerdictEntry,
+    VerdictKey,
 };
 use pool::{lock, Pool};
 
@@ -372,6 +374,26 @@ impl Store for SqliteStore {
 
     fn case_transitions(&self, id: i64) -> Result<Vec<CaseTransition>> {
         self.read(|c| cases::transitions(c, id))
+    }
+
+    fn apply_case_ops(&self, ops: &[CaseOp<'_>]) -> Result<Vec<Option<Case>>> {
+        self.write(|tx| cases::apply_ops(tx, ops))
+    }
+
+    fn facts_decoded(&self, apk_sha256: &str) -> Result<Option<Decoded<ApkFacts>>> {
+        self.read(|c| decoded::facts(c, apk_sha256))
+    }
+
+    fn listing_decoded(&self, listing_sha256: &str) -> Result<Option<Decoded<Listing>>> {
+        self.read(|c| decoded::listing(c, listing_sha256))
+    }
+
+    fn keep_decoded(&self, docs: &[DecodedDoc<'_>]) -> Result<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let copies = decoded::encode(docs)?;
+        self.write(|tx| decoded::keep(tx, &copies))
     }
 }
 

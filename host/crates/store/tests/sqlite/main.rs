@@ -2,6 +2,7 @@
 
 mod cases;
 mod content;
+mod decoded;
 mod durability;
 mod migrations;
 mod policy;

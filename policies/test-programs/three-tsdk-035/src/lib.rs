@@ -1,11 +1,15 @@
 //! TECH-TSDK-035 alone, for the three-rule benchmark: the pack's own rule
-//! code (`policies/pack/store-technical/src/target.rs`, compiled in, not
-//! copied). That file also checks Play's floor (TECH-TSDK-036); its work is
-//! kept and only its findings are dropped, so this component does at least
-//! what the pack does for TECH-TSDK-035.
+//! code (`policies/pack/store-technical/src/target.rs` and the `play.rs`
+//! input it reads through, compiled in, not copied). `target.rs` also
+//! checks Play's floor (TECH-TSDK-036); that work is kept and only its
+//! findings are dropped, so this does at least what the pack does for
+//! TECH-TSDK-035.
 
 use shelfgate_policy_sdk::prelude::*;
 
+#[allow(dead_code)]
+#[path = "../../../pack/store-technical/src/play.rs"]
+mod play;
 #[path = "../../../pack/store-technical/src/target.rs"]
 mod target;
 
@@ -23,9 +27,10 @@ impl Policy for P {
         }
     }
 
-    fn evaluate(facts: &Facts, _: &Listing, context: &Context) -> Vec<Finding> {
+    fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        target::check(facts, context, &mut out);
+        let input = play::Input::new(facts, listing, context);
+        target::check(&input, context, &mut out);
         out.retain(|f| f.rule_id == target::CN_RULE.id);
         out
     }

@@ -7,12 +7,15 @@
 //! of a 320,000-app recheck takes a minute and changes the store it
 //! measures, so sampling it repeatedly would measure something else.
 //!
-//! Usage: `recheck full|unchanged|incremental DIR [SCOPE]`.
+//! Usage: `recheck full|unchanged|incremental DIR [SCOPE]`, or
+//! `recheck decode DIR [N]`.
 //! `full` re-evaluates everything with the built-in pack; `unchanged`
 //! rechecks incrementally with that same pack (every app is skipped);
 //! `incremental` changes one policy of the pack (its mode, which changes
 //! its reference in every verdict) and rechecks incrementally, so that
-//! policy alone runs again.
+//! policy alone runs again. `decode` times, on one thread, reading the
+//! first N apps' inputs from their JSON and from their binary copies, and
+//! decoding their latest verdicts.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,7 +27,7 @@ use shelfgate::engine::{Engine, EngineConfig};
 use shelfgate::policy_set::{builtin_policies, PolicySet};
 use shelfgate::recheck::{parse_scope, Discard, RecheckRequest, Rechecker, RecheckerOptions};
 use shelfgate_contract::types::EnforcementMode;
-use shelfgate_store::{AppFilter, SqliteStore, Store, StoreOptions};
+use shelfgate_store::{AppFilter, DecodedDoc, SqliteStore, Store, StoreOptions};
 
 /// The policy the incremental phase changes.
 const CHANGED: &str = "store-technical";
@@ -39,11 +42,15 @@ fn main() -> anyhow::Result<()> {
         _ => anyhow::bail!("usage: recheck full|unchanged|incremental DIR [SCOPE]"),
     };
     let scope = match args.get(2) {
-        Some(s) => parse_scope(s).map_err(anyhow::Error::msg)?,
-        None => AppFilter::All,
+        Some(s) if phase != "decode" => parse_scope(s).map_err(anyhow::Error::msg)?,
+        _ => AppFilter::All,
     };
     let setup = Instant::now();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir, StoreOptions::default())?);
+    if phase == "decode" {
+        let n = args.get(2).map_or(Ok(5000), |n| n.parse())?;
+        return decode(store.as_ref(), n);
+    }
     let engine = Arc::new(Engine::new(EngineConfig {
         cache_dir: Some(dir.join("compile-cache")),
         ..EngineConfig::default()
@@ -96,6 +103,68 @@ fn main() -> anyhow::Result<()> {
         "seconds": seconds,
         "apps_per_second": c.done as f64 / seconds.max(f64::MIN_POSITIVE),
         "stages": summary.stages,
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// Per-app microseconds of each way of reading an app's inputs.
+fn decode(store: &dyn Store, n: usize) -> anyhow::Result<()> {
+    let apps = store.apps_after(None, n, &AppFilter::All)?;
+    let per_app = |t: Instant| t.elapsed().as_secs_f64() * 1e6 / apps.len().max(1) as f64;
+    let t = Instant::now();
+    for app in &apps {
+        let facts = store.facts(&app.verdict.apk_sha256)?;
+        let listing = store.listing(&app.verdict.listing_sha256)?;
+        std::hint::black_box((facts, listing));
+    }
+    let read_rows = per_app(t);
+    let t = Instant::now();
+    for app in &apps {
+        let facts = store.facts(&app.verdict.apk_sha256)?.map(|s| s.decode());
+        let listing = store
+            .listing(&app.verdict.listing_sha256)?
+            .map(|s| s.decode());
+        std::hint::black_box((facts, listing));
+    }
+    let json = per_app(t);
+    // Keep the copies a recheck would keep (none are replaced if present).
+    for app in &apps {
+        let facts = store.facts_decoded(&app.verdict.apk_sha256)?;
+        let listing = store.listing_decoded(&app.verdict.listing_sha256)?;
+        let mut docs = Vec::new();
+        if let Some(f) = facts.as_ref().filter(|f| !f.from_copy) {
+            docs.push(DecodedDoc::Facts(&f.value));
+        }
+        if let Some(l) = listing.as_ref().filter(|l| !l.from_copy) {
+            docs.push(DecodedDoc::Listing {
+                sha256: &app.verdict.listing_sha256,
+                listing: &l.value,
+            });
+        }
+        store.keep_decoded(&docs)?;
+    }
+    let t = Instant::now();
+    let mut from_copy = 0usize;
+    for app in &apps {
+        let facts = store.facts_decoded(&app.verdict.apk_sha256)?;
+        let listing = store.listing_decoded(&app.verdict.listing_sha256)?;
+        from_copy += usize::from(facts.as_ref().is_some_and(|d| d.from_copy));
+        std::hint::black_box((facts, listing));
+    }
+    let copies = per_app(t);
+    let t = Instant::now();
+    for app in &apps {
+        std::hint::black_box(app.verdict.verdict.decode()?);
+    }
+    let verdicts = per_app(t);
+    let report = serde_json::json!({
+        "bench": format!("recheck/decode/{}", apps.len()),
+        "facts_with_copy": from_copy,
+        "read_rows_us": read_rows,
+        "inputs_from_json_us": json,
+        "inputs_from_copies_us": copies,
+        "latest_verdict_from_json_us": verdicts,
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())

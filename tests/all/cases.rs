@@ -229,3 +229,101 @@ fn a_refused_rectification_removes_the_app() {
     // Only an open rectification can be refused.
     assert!(cases.refuse(case.id, "again").is_err());
 }
+
+/// Every case of a store with its transitions, as comparable text.
+fn case_history(store: &dyn Store) -> Vec<String> {
+    store
+        .cases(None, None, 1000)
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let status = store.app(&c.package).unwrap().unwrap().status;
+            let moves: Vec<String> = store
+                .case_transitions(c.id)
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{:?}->{:?} {:?} {} {:?}",
+                        t.from, t.to, t.at, t.reason, t.verdict_seq
+                    )
+                })
+                .collect();
+            format!(
+                "{} {:?} {:?} {:?} {status:?} {moves:?}",
+                c.package, c.state, c.rectify_deadline, c.removal_deadline
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn batched_moves_are_each_recorded_like_single_ones() {
+    let (_a, one_by_one) = catalogue(8);
+    let (_b, batched) = catalogue(8);
+    let clock = Arc::new(FakeClock::at_date("2026-11-30").unwrap());
+    let apps = listed(one_by_one.as_ref());
+    assert_eq!(apps.len(), listed(batched.as_ref()).len());
+    let verdicts = [
+        verdict(&apps[0], Decision::Rectify, Some(3)),
+        verdict(&apps[1], Decision::Reject, None),
+        verdict(&apps[2], Decision::Rectify, None),
+        // The same package again in the same batch: the pass sees the case
+        // the rectify just opened, and closes it.
+        verdict(&apps[2], Decision::Pass, None),
+        // A pass with no open case, and a second rectify of an open case:
+        // nothing moves.
+        verdict(&apps[3], Decision::Pass, None),
+        verdict(&apps[0], Decision::Rectify, Some(3)),
+    ];
+
+    let single = lifecycle(&one_by_one, &clock, &[]);
+    let expected: Vec<Option<CaseState>> = verdicts
+        .iter()
+        .map(|v| single.apply(v).unwrap().map(|c| c.state))
+        .collect();
+    let moved: Vec<Option<CaseState>> = lifecycle(&batched, &clock, &[])
+        .apply_all(&verdicts)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.map(|c| c.state))
+        .collect();
+    assert_eq!(
+        moved,
+        [
+            Some(CaseState::Rectify),
+            Some(CaseState::Removed),
+            Some(CaseState::Rectify),
+            Some(CaseState::Closed),
+            None,
+            None,
+        ]
+    );
+    assert_eq!(moved, expected);
+    assert_eq!(
+        case_history(batched.as_ref()),
+        case_history(one_by_one.as_ref())
+    );
+
+    // Every move is recorded with its time, reason and verdict.
+    let cases = batched.cases(None, None, 100).unwrap();
+    assert_eq!(cases.len(), 3);
+    for case in &cases {
+        let app = apps.iter().find(|a| a.package == case.package).unwrap();
+        for t in batched.case_transitions(case.id).unwrap() {
+            assert_eq!(t.at, clock.now());
+            assert!(!t.reason.is_empty());
+            assert_eq!(t.verdict_seq, Some(app.verdict.seq));
+        }
+    }
+    assert_eq!(
+        batched.app(&apps[1].package).unwrap().unwrap().status,
+        AppStatus::Removed
+    );
+    // The opening verdicts again (a resumed recheck) move nothing.
+    let again = lifecycle(&batched, &clock, &[])
+        .apply_all(&verdicts[..2])
+        .unwrap();
+    assert_eq!(again, [None, None]);
+    assert_eq!(batched.cases(None, None, 100).unwrap().len(), 3);
+}

@@ -230,6 +230,30 @@ fn two_rechecks_of_the_same_state_give_identical_results() {
 }
 
 #[test]
+fn inputs_decoded_once_are_read_back_from_binary_copies_with_the_same_results() {
+    let set = builtin();
+    let (_d, store) = catalogue(APPS);
+    let r = rechecker(&store, clock(), 16);
+    let one = r.start(&request(true, true), &set).unwrap();
+    let first = r.run(&one.id, &set, &mut Discard).unwrap();
+    // The first run decodes every input from its JSON and keeps a copy:
+    // at least the facts of each app, and listings.
+    assert!(
+        first.stages.copies_kept > APPS,
+        "{} copies kept",
+        first.stages.copies_kept
+    );
+    let two = r.start(&request(true, true), &set).unwrap();
+    let second = r.run(&two.id, &set, &mut Discard).unwrap();
+    assert_eq!(second.stages.copies_kept, 0, "every input came from a copy");
+    assert_eq!(second.stages.policy_calls, first.stages.policy_calls);
+    assert_eq!(
+        results(store.as_ref(), &one.id),
+        results(store.as_ref(), &two.id)
+    );
+}
+
+#[test]
 fn a_shadow_recheck_changes_no_stored_verdict_and_no_case() {
     let set = builtin();
     let (_d, store) = catalogue(APPS);

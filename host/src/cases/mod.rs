@@ -19,13 +19,15 @@
 
 mod calendar;
 
+use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shelfgate_contract::types::Decision;
 use shelfgate_store::{
-    AppRecord, AppStatus, Case, CaseChange, CaseState, NewCase, Store, StoreError,
+    AppRecord, AppStatus, Case, CaseChange, CaseOp, CaseState, NewCase, Store, StoreError,
 };
 
 pub use calendar::Calendar;
@@ -144,37 +146,87 @@ impl Lifecycle {
     /// removes the app, or closes the case. Returns the case if it moved.
     pub fn apply(&self, v: &VerdictRef<'_>) -> Result<Option<Case>, CaseError> {
         let open = self.store.open_case_for(v.package)?;
+        let Some(planned) = self.plan(v, open)? else {
+            return Ok(None);
+        };
         let now = self.clock.now();
-        let outcome = match v.decision {
+        let outcome = match planned.op(v.package, now) {
+            CaseOp::Open(case) => self.store.open_case(&case),
+            CaseOp::Transition { id, change } => self.store.transition_case(id, &change),
+        };
+        settled(outcome)
+    }
+
+    /// [`Lifecycle::apply`] for many verdicts, with every move in one
+    /// transaction: a recheck's batch pays one fsync, not one per case.
+    /// Each move is still a compare-and-set, recorded with its time, reason
+    /// and verdict; the result is parallel to `verdicts`. A package given
+    /// twice sees its own first move.
+    pub fn apply_all(&self, verdicts: &[VerdictRef<'_>]) -> Result<Vec<Option<Case>>, CaseError> {
+        let mut moved = Vec::with_capacity(verdicts.len());
+        let mut seen = std::collections::HashSet::new();
+        let mut start = 0;
+        for (i, v) in verdicts.iter().enumerate() {
+            if !seen.insert(v.package) {
+                // Decide the repeat only after the first move is stored.
+                moved.extend(self.apply_run(&verdicts[start..i])?);
+                seen.clear();
+                seen.insert(v.package);
+                start = i;
+            }
+        }
+        moved.extend(self.apply_run(&verdicts[start..])?);
+        Ok(moved)
+    }
+
+    /// Verdicts of distinct packages, in one transaction.
+    fn apply_run(&self, verdicts: &[VerdictRef<'_>]) -> Result<Vec<Option<Case>>, CaseError> {
+        let mut planned = Vec::with_capacity(verdicts.len());
+        for v in verdicts {
+            let open = self.store.open_case_for(v.package)?;
+            planned.push(self.plan(v, open)?);
+        }
+        let now = self.clock.now();
+        let ops: Vec<CaseOp<'_>> = planned
+            .iter()
+            .zip(verdicts)
+            .filter_map(|(p, v)| p.as_ref().map(|p| p.op(v.package, now)))
+            .collect();
+        if ops.is_empty() {
+            return Ok(vec![None; verdicts.len()]);
+        }
+        let mut done = self.store.apply_case_ops(&ops)?.into_iter();
+        Ok(planned
+            .iter()
+            .map(|p| p.as_ref().and_then(|_| done.next().flatten()))
+            .collect())
+    }
+
+    /// What the verdict does to the app's open case, if anything.
+    fn plan(&self, v: &VerdictRef<'_>, open: Option<Case>) -> Result<Option<Planned>, CaseError> {
+        let planned = match v.decision {
             Decision::Reject => {
                 if v.status != AppStatus::Listed {
                     return Ok(None);
                 }
-                let reason = "rejected while listed: removed at once";
+                let reason = "rejected while listed: removed at once".into();
                 match open {
                     Some(c) if c.state == CaseState::Removed => return Ok(None),
-                    Some(c) => self.store.transition_case(
-                        c.id,
-                        &CaseChange {
-                            from: c.state,
-                            to: CaseState::Removed,
-                            at: now,
-                            reason,
-                            verdict_seq: Some(v.seq),
-                            removal_deadline: None,
-                            app_status: Some(AppStatus::Removed),
-                        },
-                    ),
-                    None => self.store.open_case(&NewCase {
-                        package: v.package,
+                    Some(c) => Planned::Transition {
+                        id: c.id,
+                        from: c.state,
+                        to: CaseState::Removed,
+                        reason,
+                        verdict_seq: v.seq,
+                        app_status: Some(AppStatus::Removed),
+                    },
+                    None => Planned::Open {
                         state: CaseState::Removed,
                         verdict_seq: v.seq,
                         rectify_deadline: None,
-                        removal_deadline: None,
-                        at: now,
                         reason,
                         app_status: Some(AppStatus::Removed),
-                    }),
+                    },
                 }
             }
             Decision::Rectify => {
@@ -184,39 +236,30 @@ impl Lifecycle {
                 let days = v
                     .deadline_working_days
                     .unwrap_or(self.config.rectify_working_days);
-                let deadline = self.deadline(self.today(), days)?;
-                let reason = format!("rectify verdict: fix within {days} working days");
-                self.store.open_case(&NewCase {
-                    package: v.package,
+                Planned::Open {
                     state: CaseState::Rectify,
                     verdict_seq: v.seq,
-                    rectify_deadline: Some(&deadline),
-                    removal_deadline: None,
-                    at: now,
-                    reason: &reason,
+                    rectify_deadline: Some(self.deadline(self.today(), days)?),
+                    reason: format!("rectify verdict: fix within {days} working days").into(),
                     app_status: None,
-                })
+                }
             }
             Decision::Pass => match open {
                 // A removed app stays off the shelves until it is listed again.
                 Some(c) if c.state != CaseState::Removed || v.status == AppStatus::Listed => {
-                    self.store.transition_case(
-                        c.id,
-                        &CaseChange {
-                            from: c.state,
-                            to: CaseState::Closed,
-                            at: now,
-                            reason: "a passing verdict resolved it",
-                            verdict_seq: Some(v.seq),
-                            removal_deadline: None,
-                            app_status: None,
-                        },
-                    )
+                    Planned::Transition {
+                        id: c.id,
+                        from: c.state,
+                        to: CaseState::Closed,
+                        reason: "a passing verdict resolved it".into(),
+                        verdict_seq: v.seq,
+                        app_status: None,
+                    }
                 }
                 _ => return Ok(None),
             },
         };
-        settled(outcome)
+        Ok(Some(planned))
     }
 
     /// Moves every case that is due, as of the clock: first each open case
@@ -355,6 +398,68 @@ impl Lifecycle {
             for case in &page {
                 f(case)?;
             }
+        }
+    }
+}
+
+/// A move [`Lifecycle::plan`] decided on, owning its text until it is
+/// stored.
+enum Planned {
+    Open {
+        state: CaseState,
+        verdict_seq: i64,
+        rectify_deadline: Option<String>,
+        reason: Cow<'static, str>,
+        app_status: Option<AppStatus>,
+    },
+    Transition {
+        id: i64,
+        from: CaseState,
+        to: CaseState,
+        reason: Cow<'static, str>,
+        verdict_seq: i64,
+        app_status: Option<AppStatus>,
+    },
+}
+
+impl Planned {
+    fn op<'a>(&'a self, package: &'a str, at: SystemTime) -> CaseOp<'a> {
+        match self {
+            Planned::Open {
+                state,
+                verdict_seq,
+                rectify_deadline,
+                reason,
+                app_status,
+            } => CaseOp::Open(NewCase {
+                package,
+                state: *state,
+                verdict_seq: *verdict_seq,
+                rectify_deadline: rectify_deadline.as_deref(),
+                removal_deadline: None,
+                at,
+                reason,
+                app_status: *app_status,
+            }),
+            Planned::Transition {
+                id,
+                from,
+                to,
+                reason,
+                verdict_seq,
+                app_status,
+            } => CaseOp::Transition {
+                id: *id,
+                change: CaseChange {
+                    from: *from,
+                    to: *to,
+                    at,
+                    reason,
+                    verdict_seq: Some(*verdict_seq),
+                    removal_deadline: None,
+                    app_status: *app_status,
+                },
+            },
         }
     }
 }

@@ -35,10 +35,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use shelfgate_contract::types::{Decision, Verdict};
+use shelfgate_contract::types::{ApkFacts, Decision, Listing, Verdict};
 use shelfgate_store::{
-    AppFilter, AppRecord, AppStatus, NewRecheckRun, RecheckBatch, RecheckOutcome, RecheckResult,
-    RecheckRun, RecheckStatus, Store, StoreError,
+    AppFilter, AppRecord, AppStatus, DecodedDoc, NewRecheckRun, RecheckBatch, RecheckOutcome,
+    RecheckResult, RecheckRun, RecheckStatus, Store, StoreError,
 };
 
 use crate::cases::{CaseError, Lifecycle, VerdictRef};
@@ -114,7 +114,9 @@ struct StageClock {
     assemble: AtomicU64,
     commit: AtomicU64,
     cases: AtomicU64,
+    copies: AtomicU64,
     policy_calls: AtomicU64,
+    copies_kept: AtomicU64,
 }
 
 impl StageClock {
@@ -132,7 +134,9 @@ impl StageClock {
             assemble_seconds: d(&self.assemble),
             commit_seconds: d(&self.commit),
             cases_seconds: d(&self.cases),
+            copies_seconds: d(&self.copies),
             policy_calls: self.policy_calls.load(Ordering::Relaxed),
+            copies_kept: self.copies_kept.load(Ordering::Relaxed),
         }
     }
 }
@@ -146,8 +150,14 @@ pub struct Stages {
     pub assemble_seconds: f64,
     pub commit_seconds: f64,
     pub cases_seconds: f64,
+    /// Keeping binary copies of inputs decoded from JSON (committing
+    /// thread's wall time).
+    pub copies_seconds: f64,
     /// Policy evaluations run (carried-over policies are not counted).
     pub policy_calls: u64,
+    /// Facts and listings decoded from JSON and kept as binary copies: all
+    /// of them on the first run after a WIT change, none after.
+    pub copies_kept: u64,
 }
 
 /// How a call to [`Rechecker::run`] ended.
@@ -166,14 +176,23 @@ pub struct Summary {
 struct Checked {
     result: RecheckResult,
     diff: Option<DiffLine>,
+    misses: Misses,
 }
 
-/// A batch on its way from the workers to the committer; the three
+/// Inputs of one app that had no binary copy and were decoded from JSON.
+#[derive(Default)]
+struct Misses {
+    facts: Option<Arc<ApkFacts>>,
+    listing: Option<(String, Arc<Listing>)>,
+}
+
+/// A batch on its way from the workers to the committer; the first three
 /// vectors are parallel.
 struct Batch {
     apps: Vec<AppRecord>,
     results: Vec<RecheckResult>,
     diffs: Vec<Option<DiffLine>>,
+    misses: Vec<Misses>,
 }
 
 pub struct Rechecker {
@@ -343,17 +362,24 @@ impl Rechecker {
             StageClock::add(&stages.read, t);
             let Some(last) = apps.last() else { return };
             cursor = Some(last.package.clone());
-            let (results, diffs) = self.pool.install(|| {
+            let checked: Vec<Checked> = self.pool.install(|| {
                 apps.par_iter()
                     .map(|app| self.check(app, run, set, date, stages))
-                    .map(|c| (c.result, c.diff))
-                    .unzip()
+                    .collect()
             });
-            let batch = Batch {
+            let mut batch = Batch {
                 apps,
-                results,
-                diffs,
+                results: Vec::with_capacity(checked.len()),
+                diffs: Vec::with_capacity(checked.len()),
+                misses: Vec::new(),
             };
+            for c in checked {
+                batch.results.push(c.result);
+                batch.diffs.push(c.diff);
+                if c.misses.facts.is_some() || c.misses.listing.is_some() {
+                    batch.misses.push(c.misses);
+                }
+            }
             if tx.send(Ok(batch)).is_err() {
                 return;
             }
@@ -387,6 +413,7 @@ impl Rechecker {
                 },
             )?;
             StageClock::add(&stages.commit, t);
+            self.keep_copies(&batch.misses, stages)?;
             if !run.candidate {
                 let t = Instant::now();
                 self.apply_cases(run, previous_cursor.as_deref(), &batch)?;
@@ -444,12 +471,15 @@ impl Rechecker {
             return Checked {
                 result: result(RecheckOutcome::Skipped),
                 diff: None,
+                misses: Misses::default(),
             };
         }
-        match self.evaluate(app, set, run.full, date, stages) {
+        let mut misses = Misses::default();
+        match self.evaluate(app, set, run.full, date, stages, &mut misses) {
             Ok((verdict, diff)) => Checked {
                 result: result(RecheckOutcome::Evaluated(verdict)),
                 diff: Some(diff),
+                misses,
             },
             Err(e) => {
                 let message = e.to_string();
@@ -462,6 +492,7 @@ impl Rechecker {
                 Checked {
                     result: result(RecheckOutcome::Failed(message)),
                     diff: Some(diff),
+                    misses,
                 }
             }
         }
@@ -474,6 +505,7 @@ impl Rechecker {
         full: bool,
         date: &str,
         stages: &StageClock,
+        misses: &mut Misses,
     ) -> Result<(Verdict, DiffLine), RecheckError> {
         let t = Instant::now();
         let before = app.verdict.verdict.decode()?;
@@ -484,7 +516,7 @@ impl Rechecker {
         };
         // A set that differs only in failure modes needs no facts at all.
         let input = if plan.count() > 0 {
-            Some(self.input(app, date)?)
+            Some(self.input(app, date, misses)?)
         } else {
             None
         };
@@ -542,26 +574,63 @@ impl Rechecker {
         Ok((verdict, diff))
     }
 
-    /// The stored facts and listing the app's verdict was made from.
-    fn input(&self, app: &AppRecord, date: &str) -> Result<Arc<EvalInput>, RecheckError> {
+    /// The stored facts and listing the app's verdict was made from, from
+    /// their binary copies where kept; those decoded from JSON instead go
+    /// to `misses`, to be kept after the batch.
+    fn input(
+        &self,
+        app: &AppRecord,
+        date: &str,
+        misses: &mut Misses,
+    ) -> Result<Arc<EvalInput>, RecheckError> {
         let apk = &app.verdict.apk_sha256;
         let facts = self
             .store
-            .facts(apk)?
-            .ok_or_else(|| RecheckError::Missing(format!("facts of apk `{apk}`")))?
-            .decode()?;
+            .facts_decoded(apk)?
+            .ok_or_else(|| RecheckError::Missing(format!("facts of apk `{apk}`")))?;
         let sha = &app.verdict.listing_sha256;
         let listing = self
             .store
-            .listing(sha)?
-            .ok_or_else(|| RecheckError::Missing(format!("listing `{sha}`")))?
-            .decode()?;
-        let context = self.platform.context(&listing, date, None);
-        Ok(Arc::new(EvalInput {
-            facts: Arc::new(facts),
-            listing: Arc::new(listing),
+            .listing_decoded(sha)?
+            .ok_or_else(|| RecheckError::Missing(format!("listing `{sha}`")))?;
+        let context = self.platform.context(&listing.value, date, None);
+        let input = EvalInput {
+            facts: Arc::new(facts.value),
+            listing: Arc::new(listing.value),
             context,
-        }))
+        };
+        if !facts.from_copy {
+            misses.facts = Some(input.facts.clone());
+        }
+        if !listing.from_copy {
+            misses.listing = Some((sha.clone(), input.listing.clone()));
+        }
+        Ok(Arc::new(input))
+    }
+
+    /// Keeps binary copies of the inputs a batch decoded from JSON, so the
+    /// next recheck reads them without the JSON walk. Only a cache: the
+    /// batch is already committed, and losing this write loses nothing.
+    fn keep_copies(&self, misses: &[Misses], stages: &StageClock) -> Result<(), RecheckError> {
+        if misses.is_empty() {
+            return Ok(());
+        }
+        let t = Instant::now();
+        let mut docs = Vec::with_capacity(misses.len() * 2);
+        for m in misses {
+            if let Some(facts) = &m.facts {
+                docs.push(DecodedDoc::Facts(facts));
+            }
+            if let Some((sha256, listing)) = &m.listing {
+                docs.push(DecodedDoc::Listing { sha256, listing });
+            }
+        }
+        self.store.keep_decoded(&docs)?;
+        stages
+            .copies_kept
+            .fetch_add(docs.len() as u64, Ordering::Relaxed);
+        StageClock::add(&stages.copies, t);
+        Ok(())
     }
 
     /// The lifecycle for a committed batch of an active run.
@@ -582,6 +651,7 @@ impl Rechecker {
                 _ => None,
             })
             .collect();
+        let mut verdicts = Vec::new();
         for (app, result) in batch.apps.iter().zip(&batch.results) {
             let decision = match &result.outcome {
                 RecheckOutcome::Evaluated(v) => v.decision,
@@ -606,8 +676,10 @@ impl Rechecker {
                 }
                 _ => VerdictRef::latest(app)?,
             };
-            self.lifecycle.apply(&verdict)?;
+            verdicts.push(verdict);
         }
+        // One transaction for the batch's cases.
+        self.lifecycle.apply_all(&verdicts)?;
         Ok(())
     }
 
@@ -622,6 +694,7 @@ impl Rechecker {
                 return Ok(());
             };
             cursor = Some(last.package.clone());
+            let mut apps = Vec::new();
             for entry in &page {
                 let decision = match &entry.outcome {
                     RecheckOutcome::Evaluated(e) => e.decision,
@@ -635,9 +708,14 @@ impl Rechecker {
                     continue;
                 }
                 if let Some(app) = self.store.app(&entry.package)? {
-                    self.lifecycle.apply(&VerdictRef::latest(&app)?)?;
+                    apps.push(app);
                 }
             }
+            let verdicts = apps
+                .iter()
+                .map(VerdictRef::latest)
+                .collect::<Result<Vec<_>, _>>()?;
+            self.lifecycle.apply_all(&verdicts)?;
         }
     }
 }

@@ -321,6 +321,13 @@ pub struct ServeArgs {
     /// prefix also admits http, loopback and private hosts under it.
     #[arg(long = "callback-allow", value_name = "PREFIX")]
     pub callback_allow: Vec<String>,
+    /// An upload that sends nothing for this long is answered 408.
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = humantime::parse_duration)]
+    pub upload_idle: Duration,
+    /// After the first 10 s, an upload slower than this many bytes per
+    /// second on average is answered 408 (0: no minimum).
+    #[arg(long, value_name = "BYTES", default_value_t = 16384)]
+    pub upload_min_rate: u64,
 }
 
 #[derive(Debug, Args)]

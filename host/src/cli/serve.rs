@@ -118,6 +118,8 @@ fn configure(args: &ServeArgs) -> Result<(ServiceConfig, HttpConfig)> {
         .transpose()
         .map_err(|message| Failure { code: 2, message })?;
     config.max_apk_bytes = args.max_apk_bytes;
+    config.timeouts.upload_idle = args.upload_idle;
+    config.timeouts.upload_min_rate = args.upload_min_rate;
     config.keep_apks = args.keep_apks;
 
     let token = match &args.admin_token_file {

@@ -20,8 +20,8 @@ use shelfgate_store::{RecheckRun, RecheckStatus, Store};
 use tracing::{info, warn};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::cases::{CaseConfig, Lifecycle};
-use crate::clock::{rfc3339, Clock, SystemClock};
+use crate::cases::Lifecycle;
+use crate::clock::{rfc3339, Clock};
 use crate::recheck::diff::{line, parse_change, DiffLine};
 use crate::recheck::{
     candidate, parse_scope, scope_text, Discard, Progress, RecheckRequest, Rechecker,
@@ -164,9 +164,12 @@ pub async fn start(
                 "a recheck against the active set is already running".into(),
             ));
         }
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let lifecycle = Lifecycle::new(store.clone(), clock.clone(), CaseConfig::default())
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        // The service's clock and case rules: a submission and a recheck
+        // open cases with the same deadlines.
+        let clock: Arc<dyn Clock> = service.clock().clone();
+        let lifecycle =
+            Lifecycle::new(store.clone(), clock.clone(), service.config().cases.clone())
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
         let rechecker = Rechecker::new(
             store,
             engine,

@@ -1,12 +1,15 @@
 //! The pipeline: one APK through every inspection step into [`ApkFacts`].
 //!
-//! The file is read front to back once (whole-file sha256 and signature
-//! digests together); after that only the entries a step needs are read
-//! and inflated, one at a time, so memory follows the largest entry rather
+//! Three independent jobs run side by side: the whole-file sha256, the
+//! signature verification (its own front-to-back pass for the v2/v3 content
+//! digests, and for v1 every entry streamed into its digests), and the entry
+//! work (manifest, dex, payloads, SDKs), which reads and inflates only the
+//! entries it needs, one at a time. Memory follows the largest dex rather
 //! than the APK.
 
 use std::io::Read;
 use std::path::Path;
+use std::thread::{Scope, ScopedJoinHandle};
 
 use sha2::{Digest, Sha256};
 use shelfgate_contract::types::{ApkFacts, ZipAnomaly};
@@ -16,7 +19,7 @@ use crate::dex::DexIndex;
 use crate::hex::hex;
 use crate::manifest::{self, ManifestFacts};
 use crate::sdk::{self, SdkTable};
-use crate::signing::{self, ContentDigests};
+use crate::signing;
 use crate::zip::Archive;
 use crate::{native, stream_pass, ChunkSink, InspectError, Limits, ReadAt};
 
@@ -24,12 +27,13 @@ use crate::{native, stream_pass, ChunkSink, InspectError, Limits, ReadAt};
 #[derive(Debug)]
 pub struct Inspector {
     limits: Limits,
-    sdks: SdkTable,
+    /// `None`: the built-in table, compiled only when first needed.
+    sdks: Option<SdkTable>,
 }
 
 impl Default for Inspector {
     fn default() -> Self {
-        Inspector::new(Limits::default(), SdkTable::builtin())
+        Inspector::with_builtin_sdks(Limits::default())
     }
 }
 
@@ -43,7 +47,22 @@ impl ChunkSink for Sha256Sink {
 
 impl Inspector {
     pub fn new(limits: Limits, sdks: SdkTable) -> Inspector {
-        Inspector { limits, sdks }
+        Inspector {
+            limits,
+            sdks: Some(sdks),
+        }
+    }
+
+    /// With the built-in SDK table ([`SdkTable::builtin_shared`]), compiled
+    /// on the first full inspection rather than here.
+    pub fn with_builtin_sdks(limits: Limits) -> Inspector {
+        Inspector { limits, sdks: None }
+    }
+
+    fn sdks(&self) -> &SdkTable {
+        self.sdks
+            .as_ref()
+            .unwrap_or_else(|| SdkTable::builtin_shared())
     }
 
     pub fn limits(&self) -> &Limits {
@@ -127,19 +146,50 @@ impl Inspector {
 
     /// Every fact about the APK `src`.
     pub fn inspect<R: ReadAt + ?Sized>(&self, src: &R) -> Result<ApkFacts, InspectError> {
-        let limits = &self.limits;
         self.check_size(src)?;
-        let archive = Archive::parse(src, limits)?;
+        let archive = Archive::parse(src, &self.limits)?;
+        std::thread::scope(|scope| self.facts(scope, src, &archive))
+    }
 
-        let mut sha = Sha256Sink(Sha256::new());
-        let mut digests = ContentDigests::for_archive(src, &archive, limits);
-        match &mut digests {
-            Some(d) => stream_pass(src, &mut [&mut sha, d])?,
-            None => stream_pass(src, &mut [&mut sha])?,
+    /// The facts, with the whole-file passes on threads of `scope`: the
+    /// file's sha256 and the signature verification (the v2/v3 content
+    /// digests read the whole file, v1 every entry) need nothing from the
+    /// entry work on this thread (dex, payloads, SDKs), only the manifest's
+    /// SDK range.
+    fn facts<'s, R: ReadAt + ?Sized>(
+        &'s self,
+        scope: &'s Scope<'s, '_>,
+        src: &'s R,
+        archive: &'s Archive,
+    ) -> Result<ApkFacts, InspectError> {
+        let limits = &self.limits;
+        let whole = fork(scope, move |_| -> Result<String, InspectError> {
+            let mut sha = Sha256Sink(Sha256::new());
+            stream_pass(src, &mut [&mut sha])?;
+            Ok(hex(&sha.0.finalize()))
+        });
+
+        let (mut m, resources) = self.manifest(src, archive)?;
+        let mut options = signing::Options::new(m.min_sdk);
+        options.target_sdk = Some(m.target_sdk);
+        // v1 digests every entry; the dex files are inflated here anyway, so
+        // they are digested here and handed over (only when the thread
+        // started: run in line, v1 would wait for digests not yet made).
+        let loaded = crate::dex::loaded_dex(archive, limits);
+        let hashes = if m.min_sdk < 24 {
+            signing::manifest_hashes(src, archive, limits)
+        } else {
+            Vec::new()
+        };
+        let (mut sender, shared) = signing::share(&loaded, hashes).unzip();
+        let shared = shared.map(std::sync::Arc::new);
+        let signing = fork(scope, move |threaded| {
+            let shared = shared.as_deref().filter(|_| threaded);
+            signing::verify_apk_sharing(src, archive, &options, limits, shared)
+        });
+        if let (Forked::Done(_), Some(_)) = (&signing, &sender) {
+            sender = None;
         }
-        let sha256 = hex(&sha.0.finalize());
-
-        let (mut m, resources) = self.manifest(src, &archive)?;
         let (res, mut anomalies) =
             crate::resxml::collect(&m, resources.as_ref(), &archive, src, limits);
         drop(resources);
@@ -159,15 +209,23 @@ impl Inspector {
         // A dex file that cannot be parsed is a fact about the upload (a
         // packer, a corrupt build), not a reason to refuse inspection.
         let mut index = DexIndex::new();
-        for (name, err) in index.add_loaded(&archive, src, limits) {
+        let mut offer = |entry: &crate::zip::Entry, bytes: &[u8]| {
+            if let Some(s) = sender.as_mut() {
+                s.offer(entry, bytes);
+            }
+        };
+        for (name, err) in index.add_loaded_with(archive, src, limits, &mut offer) {
             anomalies.push(anomaly("malformed-dex", &name, err));
+        }
+        if let Some(s) = sender {
+            s.send();
         }
         let payloads = native::payloads(&archive, src, limits, &mut index)?;
         let (dex, classes) = index.finish();
         let (native_abis, native_libs) = native::libraries(&archive);
 
         let lib_names: Vec<&str> = native_libs.iter().map(|l| l.name.as_str()).collect();
-        let sdks = self.sdks.detect(
+        let sdks = self.sdks().detect(
             &classes,
             m.components.iter().map(|c| c.name.as_str()),
             lib_names.iter().copied(),
@@ -179,9 +237,8 @@ impl Inspector {
             archive.entries().iter().map(|e| e.name.as_str()),
         );
 
-        let mut options = signing::Options::new(m.min_sdk);
-        options.target_sdk = Some(m.target_sdk);
-        let signing = signing::verify(src, &archive, digests, &options, limits);
+        let sha256 = whole.join()?;
+        let signing = signing.join();
 
         let mut container = archive.container_facts(limits);
         container.anomalies.extend(anomalies);
@@ -223,5 +280,39 @@ fn anomaly(kind: &str, entry: &str, err: InspectError) -> ZipAnomaly {
         kind: kind.into(),
         entry: Some(entry.to_string()),
         detail: err.to_string(),
+    }
+}
+
+/// Work started by [`fork`].
+enum Forked<'s, T> {
+    Thread(ScopedJoinHandle<'s, T>),
+    Done(T),
+}
+
+impl<T> Forked<'_, T> {
+    fn join(self) -> T {
+        match self {
+            Forked::Thread(handle) => match handle.join() {
+                Ok(value) => value,
+                // The work itself does not panic; if it did, the caller's
+                // thread would have, so the panic goes on there.
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Forked::Done(value) => value,
+        }
+    }
+}
+
+/// `work(true)` on a new thread of `scope`, or `work(false)` here and now
+/// if the OS will not start one (`Clone` so that a copy is left for that
+/// case).
+fn fork<'s, T: Send + 's>(
+    scope: &'s Scope<'s, '_>,
+    work: impl FnOnce(bool) -> T + Send + Clone + 's,
+) -> Forked<'s, T> {
+    let theirs = work.clone();
+    match std::thread::Builder::new().spawn_scoped(scope, move || theirs(true)) {
+        Ok(handle) => Forked::Thread(handle),
+        Err(_) => Forked::Done(work(false)),
     }
 }

@@ -4,7 +4,9 @@ use std::io;
 
 /// Random access to the bytes of an APK. Implemented for byte slices and for
 /// files, so a large upload is read in place instead of loaded whole.
-pub trait ReadAt {
+/// `Sync` so that independent steps (hashing the file, inflating entries)
+/// can read it from several threads at once.
+pub trait ReadAt: Sync {
     /// Total length in bytes.
     fn size(&self) -> u64;
     /// Fill `buf` from `offset`; an error if the range runs past the end.

@@ -188,6 +188,31 @@ impl Archive {
         entry: &Entry,
         limits: &Limits,
     ) -> Result<Vec<u8>, InspectError> {
+        let declared = to_usize(self.admit(entry, limits)?)?;
+        let mut data = Vec::with_capacity(declared.min(INFLATE_CHUNK * 16));
+        self.stream(src, entry, declared, &mut |chunk| {
+            data.extend_from_slice(chunk)
+        })?;
+        Ok(data)
+    }
+
+    /// The entry's data handed to `sink` piece by piece, with the checks of
+    /// [`Archive::read`] (the CRC is checked at the end, so on an error the
+    /// sink may have seen data). Hashing an entry this way (JAR signature
+    /// digests) needs no buffer the size of the entry.
+    pub fn read_with<R: ReadAt + ?Sized>(
+        &self,
+        src: &R,
+        entry: &Entry,
+        limits: &Limits,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), InspectError> {
+        let declared = to_usize(self.admit(entry, limits)?)?;
+        self.stream(src, entry, declared, sink)
+    }
+
+    /// The declared size of an entry that may be read within `limits`.
+    fn admit(&self, entry: &Entry, limits: &Limits) -> Result<u64, InspectError> {
         if let Some(why) = entry.unreadable {
             return Err(entry_error(entry, why));
         }
@@ -215,8 +240,7 @@ impl Archive {
         if data_end > self.cd_offset {
             return Err(entry_error(entry, "data runs into the central directory"));
         }
-
-        let data = if entry.method == METHOD_DEFLATED {
+        if entry.method == METHOD_DEFLATED {
             let ratio_limit = entry
                 .compressed_size
                 .max(1)
@@ -227,18 +251,42 @@ impl Archive {
                     entry.name, limits.max_ratio, declared, entry.compressed_size
                 )));
             }
-            inflate(src, entry, to_usize(declared)?)?
-        } else {
-            let mut data = vec![0u8; to_usize(declared)?];
-            src.read_exact_at(entry.data_offset, &mut data)?;
-            data
+        }
+        Ok(declared)
+    }
+
+    /// Inflate or copy an admitted entry into `sink`, then check its CRC and
+    /// count it against the total inflated.
+    fn stream<R: ReadAt + ?Sized>(
+        &self,
+        src: &R,
+        entry: &Entry,
+        declared: usize,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), InspectError> {
+        let mut crc = crc32fast::Hasher::new();
+        let mut feed = |chunk: &[u8]| {
+            crc.update(chunk);
+            sink(chunk);
         };
-        if crc32fast::hash(&data) != entry.crc32 {
+        if entry.method == METHOD_DEFLATED {
+            inflate(src, entry, declared, &mut feed)?;
+        } else {
+            let mut buf = vec![0u8; declared.min(INFLATE_CHUNK)];
+            let mut at = 0usize;
+            while at < declared {
+                let n = (declared - at).min(buf.len());
+                let chunk = buf.get_mut(..n).unwrap_or_default();
+                src.read_exact_at(entry.data_offset + at as u64, chunk)?;
+                feed(chunk);
+                at += n;
+            }
+        }
+        if crc.finalize() != entry.crc32 {
             return Err(entry_error(entry, "data does not match its CRC-32"));
         }
-        self.inflated
-            .fetch_add(data.len() as u64, Ordering::Relaxed);
-        Ok(data)
+        self.inflated.fetch_add(declared as u64, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Offset of the central directory.
@@ -807,23 +855,23 @@ fn signing_block_start<R: ReadAt + ?Sized>(src: &R, cd_offset: u64) -> Option<u6
     cd_offset.checked_sub(size)?.checked_sub(8)
 }
 
-/// Inflate raw deflate data into at most `declared` bytes.
+/// Inflate raw deflate data, exactly `declared` bytes, into `sink`.
 fn inflate<R: ReadAt + ?Sized>(
     src: &R,
     entry: &Entry,
     declared: usize,
-) -> Result<Vec<u8>, InspectError> {
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<(), InspectError> {
     if declared == 0 && entry.compressed_size == 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let mut inflater = Decompress::new(false);
-    let mut out: Vec<u8> = Vec::with_capacity(declared.min(INFLATE_CHUNK * 16));
     let mut input = vec![0u8; to_usize(entry.compressed_size)?.min(INFLATE_CHUNK)];
     // One byte past the declared size shows a stream that runs over; small
     // entries (most of an APK) then zero no more than they need.
     let mut scratch = vec![0u8; declared.saturating_add(1).min(INFLATE_CHUNK)];
     let (mut next_in, end_in) = (entry.data_offset, entry.data_offset + entry.compressed_size);
-    let (mut filled, mut used) = (0usize, 0usize);
+    let (mut filled, mut used, mut total) = (0usize, 0usize, 0usize);
     loop {
         if used == filled && next_in < end_in {
             filled = to_usize(end_in - next_in)?.min(input.len());
@@ -843,10 +891,11 @@ fn inflate<R: ReadAt + ?Sized>(
         used += consumed;
         let produced = (inflater.total_out() - out_before) as usize;
         let chunk = scratch.get(..produced).unwrap_or_default();
-        if out.len() + chunk.len() > declared {
+        total += chunk.len();
+        if total > declared {
             return Err(entry_error(entry, "inflates past its declared size"));
         }
-        out.extend_from_slice(chunk);
+        sink(chunk);
         match status {
             Status::StreamEnd => break,
             _ if produced == 0 && consumed == 0 => {
@@ -855,16 +904,13 @@ fn inflate<R: ReadAt + ?Sized>(
             _ => {}
         }
     }
-    if out.len() != declared {
+    if total != declared {
         return Err(entry_error(
             entry,
-            &format!(
-                "inflates to {} bytes, its header says {declared}",
-                out.len()
-            ),
+            &format!("inflates to {total} bytes, its header says {declared}"),
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Anomalies in the order found, bounded; the overflow is counted.

@@ -492,3 +492,50 @@ fn stripped_blocks_are_detected() {
         );
     }
 }
+
+/// Inspection verifies on its own thread and takes v1's digests of the dex
+/// files from the thread that inflates them: its signing facts must be
+/// those of `verify_apk` alone, for every corpus APK and for one whose dex
+/// data was damaged (v1 then reads the entry itself and fails).
+#[test]
+fn inspection_reports_the_signing_facts_of_verify_apk() {
+    let Some(dir) = corpus() else { return };
+    let limits = Limits::default();
+    let inspector = shelfgate_inspect::Inspector::default();
+    let mut apks: Vec<(String, Vec<u8>)> = Vec::new();
+    for row in manifest(&dir) {
+        let Some(file) = row.get("file") else {
+            continue;
+        };
+        if let Ok(data) = std::fs::read(dir.join(file)) {
+            apks.push((file.clone(), data));
+        }
+    }
+    if let Some((_, data)) = apks
+        .iter()
+        .find(|(f, _)| f == "androguard-app-prod-debug.apk")
+    {
+        let archive = Archive::parse(data, &limits).unwrap();
+        let dex = archive.entry("classes.dex").unwrap();
+        let mut bad = data.clone();
+        bad[dex.data_offset as usize + dex.compressed_size as usize / 2] ^= 0x10;
+        apks.push(("androguard-app-prod-debug.apk, damaged dex".into(), bad));
+    }
+    let mut compared = 0;
+    for (file, data) in &apks {
+        let Ok(facts) = inspector.inspect(&data[..]) else {
+            continue;
+        };
+        let archive = Archive::parse(data, &limits).unwrap();
+        let mut options = Options::new(facts.min_sdk);
+        options.target_sdk = Some(facts.target_sdk);
+        let alone = signing::verify_apk(&data[..], &archive, &options, &limits);
+        assert_eq!(facts.signing, alone, "{file}");
+        compared += 1;
+        if file.ends_with("damaged dex") {
+            assert!(!facts.signing.verified, "{file}");
+        }
+    }
+    assert!(compared > 0);
+    println!("{compared} APKs compared");
+}

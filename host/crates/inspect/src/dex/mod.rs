@@ -168,6 +168,19 @@ impl DexIndex {
         src: &R,
         limits: &Limits,
     ) -> Vec<(String, InspectError)> {
+        self.add_loaded_with(archive, src, limits, &mut |_, _| {})
+    }
+
+    /// [`DexIndex::add_loaded`], showing each file's inflated bytes to
+    /// `seen` first (the inspector digests them for v1 signature
+    /// verification, so each dex file is inflated once).
+    pub fn add_loaded_with<R: ReadAt + ?Sized>(
+        &mut self,
+        archive: &Archive,
+        src: &R,
+        limits: &Limits,
+        seen: &mut dyn FnMut(&Entry, &[u8]),
+    ) -> Vec<(String, InspectError)> {
         let mut failed = Vec::new();
         for entry in loaded_dex(archive, limits) {
             let added = if entry.uncompressed_size > limits.max_dex_size {
@@ -176,9 +189,10 @@ impl DexIndex {
                     limit: limits.max_dex_size,
                 })
             } else {
-                archive
-                    .read(src, entry, limits)
-                    .and_then(|bytes| self.add(&entry.name, &bytes, DexOrigin::Loaded, limits))
+                archive.read(src, entry, limits).and_then(|bytes| {
+                    seen(entry, &bytes);
+                    self.add(&entry.name, &bytes, DexOrigin::Loaded, limits)
+                })
             };
             if let Err(e) = added {
                 failed.push((entry.name.clone(), e));

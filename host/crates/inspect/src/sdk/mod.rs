@@ -137,6 +137,15 @@ pub struct SdkTable {
 }
 
 impl SdkTable {
+    /// The project's table, compiled on first use and shared by the whole
+    /// process: compiling its automaton and regexes costs about a
+    /// millisecond, which a command that inspects one APK should pay once,
+    /// and one that never matches SDKs (`--manifest-only`) not at all.
+    pub fn builtin_shared() -> &'static SdkTable {
+        static BUILTIN: OnceLock<SdkTable> = OnceLock::new();
+        BUILTIN.get_or_init(SdkTable::builtin)
+    }
+
     /// The project's table (`data/sdks.json`).
     pub fn builtin() -> SdkTable {
         SdkTable::from_json(include_bytes!("../../data/sdks.json"))

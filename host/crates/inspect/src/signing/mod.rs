@@ -36,6 +36,7 @@ mod digest;
 mod jar;
 mod lineage;
 mod pkcs7;
+mod shared;
 mod v1;
 mod v2v3;
 
@@ -52,6 +53,7 @@ use digest::{Computed, ContentDigest, Layout};
 
 pub use continuity::continuity;
 pub use digest::ContentDigests;
+pub(crate) use shared::{manifest_hashes, share, SharedDigests};
 
 /// apksigner's default `--max-sdk-version`: every platform to come.
 pub const ANY_SDK: u32 = i32::MAX as u32;
@@ -190,16 +192,29 @@ pub fn verify_apk<R: ReadAt + ?Sized>(
     options: &Options,
     limits: &Limits,
 ) -> SigningFacts {
+    verify_apk_sharing(src, archive, options, limits, None)
+}
+
+/// [`verify_apk`], taking the digests of entries another thread inflates
+/// anyway from `shared` (see [`shared`]).
+pub(crate) fn verify_apk_sharing<R: ReadAt + ?Sized>(
+    src: &R,
+    archive: &Archive,
+    options: &Options,
+    limits: &Limits,
+    shared: Option<&SharedDigests>,
+) -> SigningFacts {
     let mut digests = ContentDigests::for_archive(src, archive, limits);
     let pass_failed = match &mut digests {
         Some(d) => stream_pass(src, &mut [d]).err(),
         None => None,
     };
-    match pass_failed {
+    let digests = match pass_failed {
         // `verify` reads again and reports the failure in context.
-        Some(_) => verify(src, archive, None, options, limits),
-        None => verify(src, archive, digests, options, limits),
-    }
+        Some(_) => None,
+        None => digests,
+    };
+    Verification::run(src, archive, digests, options, limits, shared).into_facts(options)
 }
 
 /// Verifies an APK's signatures as `apksigner verify` does for the
@@ -213,7 +228,7 @@ pub fn verify<R: ReadAt + ?Sized>(
     options: &Options,
     limits: &Limits,
 ) -> SigningFacts {
-    Verification::run(src, archive, digests, options, limits).into_facts(options)
+    Verification::run(src, archive, digests, options, limits, None).into_facts(options)
 }
 
 /// One scheme's state during verification.
@@ -289,6 +304,7 @@ impl Verification {
         digests: Option<ContentDigests>,
         options: &Options,
         limits: &Limits,
+        shared: Option<&SharedDigests>,
     ) -> Verification {
         let mut v = Verification::default();
         let (min, max) = (options.min_sdk, options.max_sdk);
@@ -344,7 +360,7 @@ impl Verification {
                 supported: &supported,
                 found: &found,
             };
-            let out = v1::verify(src, archive, &ctx, limits);
+            let out = v1::verify(src, archive, &ctx, limits, shared);
             if !found.is_empty() {
                 let range = if min + 1 == N {
                     format!("API level {min}")

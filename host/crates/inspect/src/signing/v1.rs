@@ -10,9 +10,11 @@
 //! attacker from stripping a v2/v3 signature and falling back to v1. Those
 //! rules are followed here with the platform range `[min_sdk, max_sdk]`.
 //!
-//! Every entry's data is read (and inflated) exactly once, in file order.
+//! Every entry's data is read (and inflated) exactly once, streamed into
+//! its digests; with enough data, entries are digested on several threads.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine;
 
@@ -20,6 +22,7 @@ use super::cert::Cert;
 use super::crypto::{Hash, Hasher, Padding};
 use super::jar::{Manifest, Section};
 use super::pkcs7::{self, SignedData};
+use super::shared::SharedDigests;
 use super::SchemeId;
 use crate::zip::{Archive, Entry};
 use crate::{Limits, ReadAt};
@@ -80,6 +83,7 @@ pub fn verify<R: ReadAt + ?Sized>(
     archive: &Archive,
     ctx: &Context<'_>,
     limits: &Limits,
+    shared: Option<&SharedDigests>,
 ) -> Outcome {
     let mut out = Outcome::default();
     // Directory entries are ignored, as apksig's parseZipCentralDirectory does.
@@ -166,7 +170,7 @@ pub fn verify<R: ReadAt + ?Sized>(
     }
 
     let apk_signers = verify_entries(
-        src, archive, &entries, &sections, &signers, ctx, limits, &mut out,
+        src, archive, &entries, &sections, &signers, ctx, limits, shared, &mut out,
     );
     if !out.errors.is_empty() {
         return out;
@@ -714,6 +718,132 @@ fn legacy_min_sdk(h: Hash) -> u32 {
     }
 }
 
+/// One entry's check, in file order.
+enum Check<'e> {
+    Error(String),
+    /// The digests the manifest gives, to compare with the entry's data.
+    Digest(&'e Entry, Vec<(Hash, Option<Vec<u8>>)>),
+}
+
+/// Below this much data, one thread digests faster than two start.
+const PARALLEL_MIN_BYTES: u64 = 1 << 20;
+/// Threads used to inflate and digest entries.
+const MAX_THREADS: usize = 4;
+
+type Digested = Result<Vec<Vec<u8>>, crate::InspectError>;
+
+/// Each job's entry inflated once and digested with each of its hashes,
+/// in job order. Entries are independent, so with more than a little data
+/// they are shared out among threads (the next entry goes to whichever
+/// thread is free); each thread streams one entry at a time, so memory does
+/// not grow with the entry sizes.
+fn digest_entries<R: ReadAt + ?Sized>(
+    src: &R,
+    archive: &Archive,
+    jobs: &[(&Entry, Vec<Hash>)],
+    limits: &Limits,
+    shared: Option<&SharedDigests>,
+) -> Vec<Digested> {
+    let Some(shared) = shared else {
+        return digest_own(src, archive, jobs, limits);
+    };
+    // The entries another thread inflates anyway are taken from it, after
+    // every other entry: by then it has usually sent them.
+    let (theirs, ours): (Vec<usize>, Vec<usize>) =
+        (0..jobs.len()).partition(|&i| jobs.get(i).is_some_and(|(e, _)| shared.covers(e)));
+    let own_jobs: Vec<(&Entry, Vec<Hash>)> =
+        ours.iter().filter_map(|&i| jobs.get(i).cloned()).collect();
+    let mut results: Vec<Option<Digested>> = (0..jobs.len()).map(|_| None).collect();
+    for (i, r) in ours
+        .into_iter()
+        .zip(digest_own(src, archive, &own_jobs, limits))
+    {
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(r);
+        }
+    }
+    for i in theirs {
+        let (Some((entry, hashes)), Some(slot)) = (jobs.get(i), results.get_mut(i)) else {
+            continue;
+        };
+        *slot = Some(match shared.digests(entry, hashes) {
+            Some(d) => Ok(d),
+            None => digest_own(src, archive, jobs.get(i..=i).unwrap_or_default(), limits)
+                .pop()
+                .unwrap_or_else(|| Err(not_digested())),
+        });
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(not_digested())))
+        .collect()
+}
+
+fn not_digested() -> crate::InspectError {
+    crate::InspectError::Zip("entry not digested".into())
+}
+
+/// [`digest_entries`] reading every entry here.
+fn digest_own<R: ReadAt + ?Sized>(
+    src: &R,
+    archive: &Archive,
+    jobs: &[(&Entry, Vec<Hash>)],
+    limits: &Limits,
+) -> Vec<Digested> {
+    let one = |(entry, hashes): &(&Entry, Vec<Hash>)| -> Digested {
+        let mut hashers: Vec<Hasher> = hashes.iter().map(|h| Hasher::new(*h)).collect();
+        archive.read_with(src, entry, limits, &mut |chunk| {
+            hashers.iter_mut().for_each(|h| h.update(chunk))
+        })?;
+        Ok(hashers.into_iter().map(Hasher::finish).collect())
+    };
+    let bytes: u64 = jobs
+        .iter()
+        .map(|(e, _)| e.uncompressed_size)
+        .fold(0, u64::saturating_add);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS)
+        .min(jobs.len());
+    if threads < 2 || bytes < PARALLEL_MIN_BYTES {
+        return jobs.iter().map(one).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { break };
+            done.push((i, one(job)));
+        }
+        done
+    };
+    let mut results: Vec<Option<Digested>> = (0..jobs.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        // A thread the OS refuses is simply not there: the others (and
+        // this one) take its share.
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        let mut all = vec![work()];
+        for h in helpers {
+            match h.join() {
+                Ok(done) => all.push(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (i, r) in all.into_iter().flatten() {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(not_digested())))
+        .collect()
+}
+
 /// Checks every entry's data against the manifest (apksig
 /// `verifyJarEntriesAgainstManifestAndSigners`) and returns the indices of
 /// the signers that sign every signed entry.
@@ -726,19 +856,22 @@ fn verify_entries<R: ReadAt + ?Sized>(
     signers: &[Signer<'_>],
     ctx: &Context<'_>,
     limits: &Limits,
+    shared: Option<&SharedDigests>,
     out: &mut Outcome,
 ) -> BTreeSet<usize> {
     let mut by_offset: Vec<&Entry> = entries.to_vec();
     by_offset.sort_by_key(|e| e.local_header_offset);
     let mut first: Option<(&str, Vec<usize>)> = None;
+    // Errors and digest checks in file order; the digests are computed
+    // together afterwards, on several threads when there is enough data.
+    let mut checks: Vec<Check<'_>> = Vec::new();
     for e in by_offset {
         let name = e.name.as_str();
         if name.starts_with("META-INF/") {
             continue;
         }
         let Some(section) = sections.get(name) else {
-            out.errors
-                .push(format!("No digest for {name} in {MANIFEST}"));
+            checks.push(Check::Error(format!("No digest for {name} in {MANIFEST}")));
             continue;
         };
         let entry_signers: Vec<usize> = signers
@@ -748,8 +881,9 @@ fn verify_entries<R: ReadAt + ?Sized>(
             .map(|(i, _)| i)
             .collect();
         if entry_signers.is_empty() {
-            out.errors
-                .push(format!("{name} is not signed by any JAR signer"));
+            checks.push(Check::Error(format!(
+                "{name} is not signed by any JAR signer"
+            )));
             continue;
         }
         match &first {
@@ -761,32 +895,51 @@ fn verify_entries<R: ReadAt + ?Sized>(
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                out.errors.push(format!(
+                checks.push(Check::Error(format!(
                     "{first_name} is signed by [{}] but {name} by [{}]",
                     names(first_signers),
                     names(&entry_signers)
-                ));
+                )));
                 continue;
             }
             Some(_) => {}
         }
         let expected = digests_to_verify(section, "-Digest", ctx);
         if expected.is_empty() {
-            out.errors
-                .push(format!("No digest for {name} in {MANIFEST}"));
+            checks.push(Check::Error(format!("No digest for {name} in {MANIFEST}")));
             continue;
         }
-        let data = match archive.read(src, e, limits) {
-            Ok(d) => d,
-            Err(err) => {
+        checks.push(Check::Digest(e, expected));
+    }
+    let jobs: Vec<(&Entry, Vec<Hash>)> = checks
+        .iter()
+        .filter_map(|c| match c {
+            Check::Digest(e, expected) => Some((*e, expected.iter().map(|(h, _)| *h).collect())),
+            Check::Error(_) => None,
+        })
+        .collect();
+    let mut actual = digest_entries(src, archive, &jobs, limits, shared).into_iter();
+    for check in checks {
+        let (e, expected) = match check {
+            Check::Error(msg) => {
+                out.errors.push(msg);
+                continue;
+            }
+            Check::Digest(e, expected) => (e, expected),
+        };
+        let name = e.name.as_str();
+        let digests = match actual.next() {
+            Some(Ok(d)) => d,
+            Some(Err(err)) => {
                 out.errors.push(format!("cannot read {name}: {err}"));
                 continue;
             }
+            None => {
+                out.errors.push(format!("cannot read {name}: not digested"));
+                continue;
+            }
         };
-        for (hash, want) in expected {
-            let mut h = Hasher::new(hash);
-            h.update(&data);
-            let actual = h.finish();
+        for ((hash, want), actual) in expected.into_iter().zip(digests) {
             if want.as_deref() != Some(actual.as_slice()) {
                 let b64 = base64::engine::general_purpose::STANDARD;
                 out.errors.push(format!(

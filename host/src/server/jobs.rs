@@ -236,6 +236,8 @@ pub struct Jobs {
     dir: PathBuf,
     pending: AtomicUsize,
     max_pending: usize,
+    /// When settled jobs were last forgotten (at most once per hour).
+    last_purge: std::sync::Mutex<std::time::Instant>,
     callbacks: CallbackPolicy,
     metrics: Arc<Metrics>,
 }
@@ -259,6 +261,7 @@ impl Jobs {
             dir,
             pending: AtomicUsize::new(pending),
             max_pending,
+            last_purge: std::sync::Mutex::new(std::time::Instant::now()),
             callbacks,
             metrics,
         })
@@ -353,8 +356,15 @@ impl Jobs {
         };
         let store = self.store.clone();
         let job_id = id.to_owned();
+        let purge = self.purge_due();
         let finished = tokio::task::spawn_blocking(move || {
-            store.finish_job(&job_id, status, &value, SystemTime::now())
+            let finished = store.finish_job(&job_id, status, &value, SystemTime::now());
+            if let Some(before) = purge {
+                if let Err(e) = store.purge_jobs(before) {
+                    warn!(error = %e, "forgetting old jobs failed");
+                }
+            }
+            finished
         })
         .await;
         match finished {
@@ -371,6 +381,19 @@ impl Jobs {
                 None
             }
         }
+    }
+
+    /// The cut-off to forget settled jobs before, once an hour.
+    fn purge_due(&self) -> Option<SystemTime> {
+        let mut last = self
+            .last_purge
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.elapsed() < Duration::from_secs(3600) {
+            return None;
+        }
+        *last = std::time::Instant::now();
+        SystemTime::now().checked_sub(KEEP_FINISHED)
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<JobView>, JobError> {

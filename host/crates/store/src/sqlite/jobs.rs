@@ -207,3 +207,27 @@ pub(super) fn last_accepted(
         |row| super::rows::verdict_entry(row, 0),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+
+    #[test]
+    fn a_batch_relaxes_the_fsync_for_itself_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(tmp.path(), StoreOptions::default()).unwrap();
+        let entry = AuditEntry {
+            at: SystemTime::UNIX_EPOCH,
+            actor: "api".into(),
+            action: "check".into(),
+            target: None,
+            detail: serde_json::json!({}),
+        };
+        append_audit_batch(&store, &[entry.clone(), entry]).unwrap();
+        let synchronous: i64 = super::super::pool::lock(&store.writer)
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(synchronous, 2, "FULL again after the batch");
+    }
+}

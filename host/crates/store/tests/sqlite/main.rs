@@ -4,6 +4,7 @@ mod cases;
 mod content;
 mod decoded;
 mod durability;
+mod jobs;
 mod migrations;
 mod policy;
 mod recheck;

@@ -33,7 +33,7 @@ impl Policy for Harassment {
             version: "0.2.0".into(),
             title: "Harassment and obstacles".into(),
             rules: rules.iter().map(|r| r.id.to_string()).collect(),
-            reads: ["manifest", "dex", "sdk", "listing", "context"]
+            reads: ["manifest", "res", "dex", "sdk", "listing", "context"]
                 .map(String::from)
                 .to_vec(),
             data_sources: shelfgate_policy_sdk::source::data_sources(&[

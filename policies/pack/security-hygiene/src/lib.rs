@@ -49,7 +49,7 @@ impl Policy for SecurityHygiene {
             .iter()
             .map(|r| r.id.to_string())
             .collect(),
-            reads: ["manifest", "dex", "sdk", "signing", "context"]
+            reads: ["manifest", "res", "dex", "sdk", "signing", "context"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),

@@ -50,7 +50,7 @@ impl Policy for StoreTechnical {
             .iter()
             .map(|r| r.id.to_string())
             .collect(),
-            reads: ["manifest", "dex", "sdk", "listing", "context"]
+            reads: ["manifest", "res", "dex", "sdk", "listing", "context"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),

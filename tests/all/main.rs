@@ -11,4 +11,5 @@ mod evaluate;
 mod examples;
 mod pack;
 mod recheck;
+mod resources;
 mod server;

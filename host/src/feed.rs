@@ -321,6 +321,20 @@ impl Activator {
                             &format!("restoring the last good set: {e}"),
                             e.code(),
                         );
+                        // It expired while the service was down: flagged
+                        // as if it had expired while serving.
+                        if let ActivationError::Bundle(BundleError::Expired {
+                            expires_at, ..
+                        }) = &e
+                        {
+                            lock(&me.status).expired = Some(Expired {
+                                set_id: good.set.id.clone(),
+                                expires_at: expires_at.clone(),
+                                replaced_at: rfc3339(me.clock.now()),
+                                serving: me.builtin.id.clone(),
+                            });
+                            me.metrics.policy_expired(true);
+                        }
                     }
                 }
             }

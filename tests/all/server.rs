@@ -1777,3 +1777,32 @@ async fn every_routed_path_is_in_the_openapi_document() {
     assert!(doc["paths"]["/v1/rechecks"]["post"]["security"].is_array());
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_bundle_that_expired_while_down_is_flagged_at_start() {
+    let key = key();
+    let data = tempfile::tempdir().unwrap();
+    let clock = Arc::new(shelfgate::clock::FakeClock::new(SystemTime::now()));
+    let cfg = || {
+        let mut cfg = config(data.path());
+        cfg.trusted_keys = trusted(&key);
+        cfg.clock = shelfgate::service::ServiceClock(clock.clone());
+        cfg
+    };
+    let server = Server::start(cfg(), http()).await;
+    let builtin = server.active_set().await["id"].clone();
+    let mut spec = BundleSpec::new(1, EnforcementMode::Enforce);
+    spec.expires_at = SystemTime::now() + Duration::from_secs(3600);
+    activate(&server, spec.sign(&key)).await;
+    server.stop().await;
+
+    clock.advance(Duration::from_secs(7200));
+    let server = Server::start(cfg(), http()).await;
+    assert_eq!(server.active_set().await["id"], builtin);
+    let status = server.get_json("/v1/policies/status").await;
+    assert_eq!(status["expired"]["set_id"], "test-pack-r1", "{status}");
+    assert_eq!(status["last_error"]["code"], "bundle_expired");
+    let ready = server.get_json("/readyz").await;
+    assert!(ready["degraded"].as_str().unwrap().contains("test-pack-r1"));
+    server.stop().await;
+}

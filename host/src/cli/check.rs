@@ -60,6 +60,10 @@ pub fn check(args: CheckArgs) -> Result<u8> {
 }
 
 fn inspector(extra_tables: &[std::path::PathBuf]) -> Result<Inspector> {
+    if extra_tables.is_empty() {
+        // The built-in table is compiled only if an APK is fully inspected.
+        return Ok(Inspector::with_builtin_sdks(Limits::default()));
+    }
     let mut sdks = SdkTable::builtin();
     for path in extra_tables {
         let bytes = std::fs::read(path).map_err(|e| {
@@ -75,7 +79,11 @@ fn inspector(extra_tables: &[std::path::PathBuf]) -> Result<Inspector> {
 }
 
 fn inspect(apk: &Path, extra_tables: &[std::path::PathBuf]) -> Result<ApkFacts> {
-    inspector(extra_tables)?
+    inspect_with(&inspector(extra_tables)?, apk)
+}
+
+fn inspect_with(inspector: &Inspector, apk: &Path) -> Result<ApkFacts> {
+    inspector
         .inspect_path(apk)
         .map_err(|e| Failure::input(format!("`{}`: {e}", apk.display())))
 }
@@ -94,7 +102,7 @@ pub fn inspect_cmd(args: InspectArgs) -> Result<u8> {
         }
         return Ok(EXIT_PASS);
     }
-    let facts = inspect(&args.apk, &args.sdk_table)?;
+    let facts = inspect_with(&inspector, &args.apk)?;
     match args.format {
         Format::Json => println!("{}", json::to_string_pretty(&facts)),
         Format::Text => print!("{}", output::facts_text(&facts)),

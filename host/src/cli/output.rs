@@ -208,11 +208,29 @@ pub fn manifest_json(m: &ManifestFacts) -> String {
         "permissions": perms,
         "label": m.application.label,
         "components": m.components.iter().map(|c| serde_json::json!({
-            "kind": json::to_value(&c.kind), "name": c.name, "exported": c.exported,
+            "kind": enum_case(&c.kind), "name": c.name, "exported": c.exported,
             "permission": c.permission, "intent_actions": c.intent_actions,
         })).collect::<Vec<_>>(),
     }))
     .unwrap_or_default()
+}
+
+/// A WIT enum case as the contract's JSON spells it (snake_case), from
+/// serde's Rust spelling. `json::to_value` would parse the whole WIT first,
+/// which is most of `inspect --manifest-only`'s own work.
+fn enum_case<T: serde::Serialize>(value: &T) -> String {
+    let rust = serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut out = String::with_capacity(rust.len() + 4);
+    for (i, c) in rust.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 pub fn manifest_text(m: &ManifestFacts) -> String {
@@ -233,4 +251,26 @@ pub fn manifest_text(m: &ManifestFacts) -> String {
         let _ = writeln!(s, "application-label:'{label}'");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use shelfgate_contract::json;
+    use shelfgate_contract::types::ComponentKind;
+
+    #[test]
+    fn enum_case_spells_component_kinds_as_the_contract_does() {
+        for kind in [
+            ComponentKind::Activity,
+            ComponentKind::ActivityAlias,
+            ComponentKind::Service,
+            ComponentKind::Receiver,
+            ComponentKind::Provider,
+        ] {
+            assert_eq!(
+                serde_json::Value::String(super::enum_case(&kind)),
+                json::to_value(&kind)
+            );
+        }
+    }
 }

@@ -1806,3 +1806,30 @@ async fn a_bundle_that_expired_while_down_is_flagged_at_start() {
     assert!(ready["degraded"].as_str().unwrap().contains("test-pack-r1"));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_sending_half_a_request_head_is_cut_off() {
+    use tokio::io::AsyncReadExt as _;
+    let data = tempfile::tempdir().unwrap();
+    let http = HttpConfig {
+        header_read_timeout: Duration::from_millis(300),
+        ..http()
+    };
+    let server = Server::start(config(data.path()), http).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    conn.write_all(b"POST /v1/checks HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    // The server closes the connection; the safety timeout only keeps a
+    // broken build from hanging the suite.
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(60), conn.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "the half-sent head still holds its connection"
+    );
+    // Complete requests are still served.
+    assert_eq!(server.get("/healthz").await.status(), StatusCode::OK);
+    server.stop().await;
+}

@@ -76,6 +76,9 @@ pub struct HttpConfig {
     /// Asynchronous jobs pending at once; more are shed.
     pub max_jobs: usize,
     pub callbacks: CallbackPolicy,
+    /// How long a client may take to send a request's headers; the body
+    /// has its own pace ([`StageTimeouts`](crate::service::StageTimeouts)).
+    pub header_read_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -86,6 +89,7 @@ impl Default for HttpConfig {
             async_above: Some(64 << 20),
             max_jobs: 256,
             callbacks: CallbackPolicy::default(),
+            header_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -271,20 +275,57 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` completes; requests
-/// in flight then finish.
+/// in flight then finish. Jobs a previous process left are taken up first.
+///
+/// The accept loop is axum's, spelled out to give hyper a timer: without
+/// one its header read timeout never fires, and a client that sends half
+/// a request head holds its connection for ever.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
     match state.resume_jobs().await {
         Ok(0) => {}
         Ok(n) => info!(jobs = n, "resumed pending jobs"),
         Err(e) => warn!(error = %e, "taking up the jobs of the previous run failed"),
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let header_timeout = state.http().header_read_timeout;
+    let app = app(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors and the like: pause, not spin.
+                    warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        // HTTP/1.1 only: what store backends and load balancers speak.
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 fn shed(err: BoxError, metrics: &crate::metrics::Metrics) -> ApiError {

@@ -528,8 +528,11 @@ fn is_component_class(s: &[u8]) -> bool {
     }
     // The simple name: after the last dot, starting upper-case.
     let simple = s.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    // `IFooService` is an AIDL interface descriptor, not a component.
+    let aidl = simple.first() == Some(&b'I') && simple.get(1).is_some_and(u8::is_ascii_uppercase);
     dots >= 2
         && !segment_start
+        && !aidl
         && simple.first().is_some_and(u8::is_ascii_uppercase)
         && !PLATFORM_PACKAGES.iter().any(|p| s.starts_with(p))
 }
@@ -795,6 +798,7 @@ mod tests {
             "com.xiaomi.push.service.XMPushService",
             "cn.jpush.android.service.PushReceiver",
             "a.b.C$InnerService",
+            "com.igexin.sdk.IntentService",
         ] {
             assert!(is_component_class(yes.as_bytes()), "{yes}");
         }
@@ -807,6 +811,7 @@ mod tests {
             "com..a.BService",
             "com.a.1BService",
             "start the Service",
+            "com.google.android.gms.common.internal.service.ICommonService",
         ] {
             assert!(!is_component_class(no.as_bytes()), "{no}");
         }

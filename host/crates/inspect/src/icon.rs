@@ -13,7 +13,7 @@
 //! dependency trees; `image` itself would bring every other format). Both
 //! give the canvas size from the header before decoding, which is what the
 //! bound needs. The one thing written here is reading a lossy WebP's alpha
-//! plane without its colour data ([`lossy_alpha`]), as that is all the
+//! plane without its colour data (`lossy_alpha`), as that is all the
 //! measurement needs.
 
 use std::io::Cursor;

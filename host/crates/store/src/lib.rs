@@ -228,29 +228,28 @@ pub trait Store: Send + Sync {
     /// Facts decoded: from the binary copy when this build's schema has
     /// one, else from the JSON, which stays the source of truth.
     fn facts_decoded(&self, apk_sha256: &str) -> Result<Option<Decoded<ApkFacts>>> {
-        self.facts(apk_sha256)?
-            .map(|s| {
-                Ok(Decoded {
-                    value: s.decode()?,
-                    from_copy: false,
-                })
-            })
-            .transpose()
+        from_json(self.facts(apk_sha256)?)
     }
     /// A listing decoded, as [`Store::facts_decoded`].
     fn listing_decoded(&self, listing_sha256: &str) -> Result<Option<Decoded<Listing>>> {
-        self.listing(listing_sha256)?
-            .map(|s| {
-                Ok(Decoded {
-                    value: s.decode()?,
-                    from_copy: false,
-                })
-            })
-            .transpose()
+        from_json(self.listing(listing_sha256)?)
     }
     /// Keeps binary copies of values decoded from stored JSON, in one
     /// transaction. A backend without copies keeps nothing.
     fn keep_decoded(&self, _docs: &[DecodedDoc<'_>]) -> Result<()> {
         Ok(())
     }
+}
+
+/// A stored document decoded from its JSON: what a read gives when there
+/// is no binary copy to read instead.
+pub(crate) fn from_json<T: Document>(stored: Option<Stored<T>>) -> Result<Option<Decoded<T>>> {
+    stored
+        .map(|s| {
+            Ok(Decoded {
+                value: s.decode()?,
+                from_copy: false,
+            })
+        })
+        .transpose()
 }

@@ -43,14 +43,7 @@ fn decoded<T: Document>(
             from_copy: true,
         }));
     }
-    json(conn)?
-        .map(|stored| {
-            Ok(Decoded {
-                value: stored.decode()?,
-                from_copy: false,
-            })
-        })
-        .transpose()
+    crate::from_json(json(conn)?)
 }
 
 pub(super) fn facts(conn: &Connection, apk_sha256: &str) -> Result<Option<Decoded<ApkFacts>>> {

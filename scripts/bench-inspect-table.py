@@ -106,3 +106,21 @@ print("| APK | size | largest dex (inflated) | shelfgate inspect | "
 print("|---|---:|---:|---:|---:|---:|")
 for apk, size, dex, rss, ag_rss, _ in rows:
     print(f"| {apk} | {mib(size)} | {mib(dex)} | {mib(rss)} | {mib(rss - dex)} | {mib(ag_rss)} |")
+
+# With BEFORE set, the script also timed an earlier build in the same runs.
+before = []
+for apk, _, _, _, _, _ in rows:
+    full, man, sig = load(apk + ".full"), load(apk + ".manifest"), load(apk + ".signing")
+    pairs = [(full.get("shelfgate-before"), full.get("shelfgate")),
+             (man.get("shelfgate-before"), man.get("shelfgate")),
+             (sig.get("shelfgate-before"), sig.get("shelfgate"))]
+    if any(b is not None for b, _ in pairs):
+        before.append((apk, pairs))
+if before:
+    print("\n### Before / after (median ms per process, same runs; ratio = before / after)\n")
+    print("| APK | inspect before | after | ratio | --manifest-only before | after | ratio "
+          "| verify before | after | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for apk, pairs in before:
+        cells = " | ".join(f"{ms(b)} | {ms(a)} | {ratio(b, a)}" for b, a in pairs)
+        print(f"| {apk} | {cells} |")

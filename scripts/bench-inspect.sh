@@ -17,7 +17,9 @@
 # Then the criterion benches (host/crates/inspect/benches/inspect.rs) run
 # over the same files, unless SKIP_CRITERION=1.
 #
-# Usage: scripts/bench-inspect.sh   (RUNS=n sets the runs per command)
+# Usage: scripts/bench-inspect.sh   (RUNS=n sets the runs per command;
+# BEFORE=dir, holding an earlier build's `shelfgate` and `verify`, times it
+# in the same runs, for before/after ratios under the same load)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,16 +67,21 @@ npm_apk "$UIAUTOMATOR2" 'appium-uiautomator2-server-v*.apk' appium-uiautomator2-
 npm_apk "$SETTINGS" 'settings_apk-debug.apk' io.appium.settings.apk
 
 # --- shelfgate --------------------------------------------------------------
-echo "== building shelfgate and the inspect examples (release)"
-SHELFGATE_ALLOW_BROKEN_GUESTS=${SHELFGATE_ALLOW_BROKEN_GUESTS:-1} \
-    cargo build --release -q -p shelfgate
-cargo build --release -q -p shelfgate-inspect --example synth_apk --example verify
-SHELFGATE=target/release/shelfgate
-VERIFY=target/release/examples/verify
+# SHELFGATE and VERIFY may name prebuilt binaries (a frozen build, or when
+# the workspace does not build at the moment); otherwise they are built.
+if [ -z "${SHELFGATE:-}" ] || [ -z "${VERIFY:-}" ]; then
+    echo "== building shelfgate and the inspect examples (release)"
+    SHELFGATE_ALLOW_BROKEN_GUESTS=${SHELFGATE_ALLOW_BROKEN_GUESTS:-1} \
+        cargo build --release -q -p shelfgate
+    cargo build --release -q -p shelfgate-inspect --example verify
+    SHELFGATE=target/release/shelfgate
+    VERIFY=target/release/examples/verify
+fi
 
 SYNTH=$APKS/synth-150k.apk
 if [ ! -f "$SYNTH" ]; then
     echo "== generating $SYNTH and signing it (v2 + v3, throwaway key)"
+    cargo build --release -q -p shelfgate-inspect --example synth_apk
     target/release/examples/synth_apk "$APKS/synth-unsigned.apk" --classes 150000 --size-mb 100
     [ -f "$APKS/bench.jks" ] || keytool -genkeypair -keystore "$APKS/bench.jks" \
         -storepass benchpass -keypass benchpass -alias bench -keyalg RSA -keysize 2048 \
@@ -101,7 +108,7 @@ apks+=("$APKS/io.appium.settings.apk" "$APKS/appium-uiautomator2-server.apk" "$S
 {
     echo "date: $(date -u '+%F %H:%M UTC')"
     echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-    echo "shelfgate: $(git rev-parse --short HEAD), $(rustc --version)"
+    echo "shelfgate: $(git rev-parse --short HEAD), $(rustc --version), $SHELFGATE"
     echo "androguard: $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("androguard"))') on $("$VENV/bin/python" --version)"
     echo "aapt: $(dpkg-query -W -f '${Version}' aapt)"
     echo "apksigner: $(dpkg-query -W -f '${Version}' apksigner) on $(java -version 2>&1 | head -1)"
@@ -127,14 +134,23 @@ for apk in "${apks[@]}"; do
     slow=$RUNS
     [ "$size" -gt 8000000 ] && slow=3
     echo "== $id ($size bytes)"
+    full_before=() manifest_before=() verify_before=()
+    if [ -n "${BEFORE:-}" ]; then
+        full_before=(-n shelfgate-before "$BEFORE/shelfgate inspect $apk --format json")
+        manifest_before=(-n shelfgate-before "$BEFORE/shelfgate inspect $apk --manifest-only --format json")
+        verify_before=(-n shelfgate-before "$BEFORE/verify $apk")
+    fi
     bench "$id.full" "$slow" \
         -n shelfgate "$SHELFGATE inspect $apk --format json" \
+        "${full_before[@]}" \
         -n androguard "$VENV/bin/python scripts/bench-androguard.py $apk"
     bench "$id.manifest" "$RUNS" \
         -n shelfgate "$SHELFGATE inspect $apk --manifest-only --format json" \
+        "${manifest_before[@]}" \
         -n aapt "aapt dump badging $apk"
     bench "$id.signing" "$RUNS" \
         -n shelfgate "$VERIFY $apk" \
+        "${verify_before[@]}" \
         -n apksigner "apksigner verify $apk" \
         -n sha256sum "sha256sum $apk"
     rss=$( { /usr/bin/time -f '%M' "$SHELFGATE" inspect "$apk" --format json >/dev/null; } 2>&1 | tail -1)

@@ -98,6 +98,7 @@ fn facts_without_the_0_1_2_fields_evaluate_alike() {
         old.resources = None;
         old.provider_access = None;
         old.properties = None;
+        old.component_labels = None;
         old.dex.foreign_components = None;
         let new = evaluator().evaluate(&set, &input(facts, listing()), "l");
         let old = evaluator().evaluate(&set, &input(old, listing()), "l");

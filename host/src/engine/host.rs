@@ -310,6 +310,18 @@ impl host::HostFacts for State {
             .unwrap_or_default())
     }
 
+    fn component_labels(
+        &mut self,
+        _: Resource<FactsHandle>,
+    ) -> wasmtime::Result<Vec<ComponentLabel>> {
+        Ok(self
+            .input()?
+            .facts
+            .component_labels
+            .clone()
+            .unwrap_or_default())
+    }
+
     fn drop(&mut self, _: Resource<FactsHandle>) -> wasmtime::Result<()> {
         Ok(())
     }

@@ -14,7 +14,12 @@ fn facts_0_1_1() -> Value {
     let text = std::fs::read_to_string(path).expect("policies/pack/_base.json");
     let base: Value = serde_json::from_str(&text).expect("base JSON");
     let facts = base["facts"].clone();
-    for key in ["provider_access", "properties", "resources"] {
+    for key in [
+        "provider_access",
+        "properties",
+        "resources",
+        "component_labels",
+    ] {
         assert!(facts.get(key).is_none(), "_base.json already has `{key}`");
     }
     assert!(facts["dex"].get("foreign_components").is_none());
@@ -27,11 +32,17 @@ fn facts_without_the_0_1_2_fields_decode() {
     assert!(facts.provider_access.is_none());
     assert!(facts.properties.is_none());
     assert!(facts.resources.is_none());
+    assert!(facts.component_labels.is_none());
     assert!(facts.dex.foreign_components.is_none());
     // serde's own form (what bindgen derives), without the new fields,
     // decodes too.
     let mut serde_form = serde_json::to_value(&facts).expect("serialize");
-    for key in ["provider_access", "properties", "resources"] {
+    for key in [
+        "provider_access",
+        "properties",
+        "resources",
+        "component_labels",
+    ] {
         serde_form.as_object_mut().expect("object").remove(key);
     }
     serde_form["dex"]
@@ -64,7 +75,13 @@ fn the_0_1_2_fields_round_trip() {
         }],
         "launcher_icons": []
     });
+    value["component_labels"] = serde_json::json!([{
+        "component": "com.example.haowei.Main", "label": "\u{200B}",
+        "labels": {"": "\u{200B}", "en": " "}
+    }]);
     let facts: ApkFacts = json::from_value(&value).expect("0.1.2 facts decode");
+    let labels = facts.component_labels.as_ref().expect("component labels");
+    assert_eq!(labels[0].labels.len(), 2);
     let res = facts.resources.as_ref().expect("resources");
     assert_eq!(res.file_provider_paths[0].entries[0].kind, "root-path");
     assert!(!res.backup_rules[0].rules[0].include);

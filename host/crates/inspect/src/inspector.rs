@@ -271,6 +271,7 @@ impl Inspector {
             provider_access: Some(m.provider_access),
             properties: Some(m.properties),
             resources: Some(res),
+            component_labels: Some(m.component_labels),
         })
     }
 }

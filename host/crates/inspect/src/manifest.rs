@@ -16,9 +16,9 @@
 //! `resources.arsc` when it is given.
 
 use shelfgate_contract::types::{
-    Application, Component, ComponentKind, DeclaredPermission, IntentFilter, Localized,
-    ManifestProperty, MetaData, NetworkSecurity, PathPermission, ProviderAccess, Queries,
-    UsesFeature, UsesPermission,
+    Application, Component, ComponentKind, ComponentLabel, DeclaredPermission, IntentFilter,
+    Localized, ManifestProperty, MetaData, NetworkSecurity, PathPermission, ProviderAccess,
+    Queries, UsesFeature, UsesPermission,
 };
 
 use std::cell::RefCell;
@@ -105,6 +105,8 @@ pub struct ManifestFacts {
     pub provider_access: Vec<ProviderAccess>,
     /// `<property>` elements of the application and its components.
     pub properties: Vec<ManifestProperty>,
+    /// Activities' and aliases' own `android:label`.
+    pub component_labels: Vec<ComponentLabel>,
     /// Resource ids of the files the manifest names, for [`crate::resxml`].
     pub refs: ResourceRefs,
 }
@@ -168,6 +170,7 @@ pub fn parse(
         },
         provider_access: Vec::new(),
         properties: Vec::new(),
+        component_labels: Vec::new(),
         refs: ResourceRefs::default(),
         package,
     };
@@ -464,7 +467,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The default label and the label in every locale.
+    /// The default label and the label in every locale, of the application
+    /// or an activity.
     fn label(&self, app: &Element) -> (Option<String>, Vec<Localized>) {
         let Some(attribute) = app.attr(attr::LABEL, "label") else {
             return (None, Vec::new());
@@ -645,7 +649,8 @@ impl<'a> Reader<'a> {
     }
 
     /// What a component declares beyond the `component` record: provider
-    /// permissions, properties, meta-data files, a launcher activity's icon.
+    /// permissions, properties, meta-data files, an activity's label and a
+    /// launcher activity's icon.
     fn component_extras(
         &self,
         element: &Element,
@@ -705,6 +710,14 @@ impl<'a> Reader<'a> {
                 });
             }
             ComponentKind::Activity | ComponentKind::ActivityAlias => {
+                if element.attr(attr::LABEL, "label").is_some() {
+                    let (label, labels) = self.label(element);
+                    facts.component_labels.push(ComponentLabel {
+                        component: owner.to_owned(),
+                        label,
+                        labels,
+                    });
+                }
                 let launcher = component.intent_filters.iter().any(|f| {
                     f.actions.iter().any(|a| a == "android.intent.action.MAIN")
                         && f.categories
@@ -935,6 +948,37 @@ mod tests {
         });
         assert_eq!(m.provider_access.len(), 500);
         assert_eq!(m.refs.meta_data.len(), crate::resxml::MAX_FILES);
+    }
+
+    /// An activity's or alias's own label is kept (the launcher shows it);
+    /// one without a label shows the application's and is not listed.
+    #[test]
+    fn activity_labels() {
+        let label = |v: &'static str| (Some(attr::LABEL), "label", Val::Str(v));
+        let m = manifest(Some(34), |x| {
+            x.start("application", &[label("App")])
+                .start("activity", &[name(".Main"), label("\u{200B}")])
+                .end("activity")
+                .start("activity", &[name(".Plain")])
+                .end("activity")
+                .start("activity-alias", &[name(".Alias"), label("Alias")])
+                .end("activity-alias")
+                .start("service", &[name(".S"), label("Svc")])
+                .end("service")
+                .end("application")
+        });
+        let got: Vec<(&str, Option<&str>, usize)> = m
+            .component_labels
+            .iter()
+            .map(|l| (l.component.as_str(), l.label.as_deref(), l.labels.len()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("com.example.app.Main", Some("\u{200B}"), 1),
+                ("com.example.app.Alias", Some("Alias"), 1)
+            ]
+        );
     }
 
     #[test]

@@ -540,6 +540,7 @@ fn labels_resolve_in_every_locale() {
     );
 
     let mut localized = 0;
+    let mut activity_labels = 0;
     for path in &apks {
         let Some(facts) = inspect(path, &limits).facts else {
             continue;
@@ -553,8 +554,31 @@ fn labels_resolve_in_every_locale() {
                 println!("{}: {:?}", path.display(), app.labels);
             }
         }
+        // Activities' own labels resolve the same way, and only activities
+        // (and aliases) that name one are listed.
+        let labels = &facts.component_labels;
+        for l in labels {
+            let c = facts.components.iter().find(|c| c.name == l.component);
+            assert!(
+                c.is_some_and(|c| matches!(
+                    c.kind,
+                    ComponentKind::Activity | ComponentKind::ActivityAlias
+                )),
+                "{}: {}",
+                path.display(),
+                l.component
+            );
+            let default = l.labels.iter().find(|x| x.locale.is_empty());
+            if let Some(label) = &l.label {
+                if !l.labels.is_empty() {
+                    assert_eq!(default.map(|x| &x.value), Some(label), "{}", path.display());
+                }
+            }
+        }
+        activity_labels += labels.len();
     }
     println!("{localized} apps have a label in more than one locale");
+    println!("{activity_labels} activity labels");
 }
 
 /// apktool's sparse fixture holds, for two types, a dense default chunk

@@ -6,14 +6,15 @@
 //! appears only when the app decides), and device administration outside
 //! device-management apps all keep users from finding or removing the app.
 //! Reject: obstructive by design. A transparent launcher icon is checked in
-//! [`crate::hidden_icon`] from the measured icons (contract 0.1.2); a
-//! launcher activity's own label is not among the facts.
+//! [`crate::hidden_icon`] from the measured icons (contract 0.1.2). A
+//! launcher activity's own label (0.1.2; an alias without one shows its
+//! target's) is the name under its icon, so it is held to the same test.
 
 use shelfgate_pack_data::listing_text::device_admin_category;
 use shelfgate_policy_sdk::attribution::sdk_of_component;
 use shelfgate_policy_sdk::manifest::{component_path, kind_name};
 use shelfgate_policy_sdk::prelude::*;
-use shelfgate_policy_sdk::types::{Component, ComponentKind};
+use shelfgate_policy_sdk::types::{Component, ComponentKind, ComponentLabel};
 
 use crate::input::Input;
 
@@ -63,6 +64,26 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     }
 
     let launchers: Vec<&Component> = input.components().iter().filter(|c| launcher(c)).collect();
+    let labels = input.facts.component_labels();
+    for c in &launchers {
+        let Some(own) = own_label(&labels, c) else {
+            continue;
+        };
+        let path = format!("{}@label", component_path(kind_name(c.kind), &c.name));
+        for l in own.labels.iter().filter(|l| blank(&l.value)) {
+            let path = match l.locale.as_str() {
+                "" => path.clone(),
+                locale => format!("{path}[{locale}]"),
+            };
+            out.push(blank_label(&path, &l.value));
+        }
+        // A label given as plain text has no localized entries.
+        if let (true, Some(label)) = (own.labels.is_empty(), own.label.as_deref()) {
+            if blank(label) {
+                out.push(blank_label(&path, label));
+            }
+        }
+    }
     if !launchers.iter().any(|c| c.enabled) {
         let hidden: Vec<&&Component> = launchers.iter().filter(|c| !c.enabled).collect();
         if let Some(first) = hidden.first() {
@@ -144,6 +165,18 @@ fn blank(label: &str) -> bool {
                     | '\u{3164}'
                     | '\u{FFA0}'
             )
+    })
+}
+
+/// The label the launcher shows under `c`'s icon when it is not the app's:
+/// its own, or for an alias without one, its target activity's.
+fn own_label<'l>(labels: &'l [ComponentLabel], c: &Component) -> Option<&'l ComponentLabel> {
+    let of = |name: &str| labels.iter().find(|l| l.component == name);
+    of(&c.name).or_else(|| {
+        (c.kind == ComponentKind::ActivityAlias)
+            .then_some(c.target_activity.as_deref())
+            .flatten()
+            .and_then(of)
     })
 }
 

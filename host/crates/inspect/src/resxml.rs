@@ -110,6 +110,26 @@ pub fn collect<R: ReadAt + ?Sized>(
     (facts, files.anomalies)
 }
 
+/// Every reader [`collect`] has for a resource XML file, over one file as
+/// if the manifest named it for each: what the fuzz target drives, since
+/// [`collect`] reaches the readers only through an APK and its table.
+pub fn read_document(
+    xml: &[u8],
+    table: Option<&ResourceTable>,
+    limits: &Limits,
+) -> Result<ResourceFacts, axml::AxmlError> {
+    let doc = axml::parse(xml, limits)?;
+    let path = "res/xml/file.xml";
+    Ok(ResourceFacts {
+        accessibility_configs: accessibility(&doc, table, "S", path).into_iter().collect(),
+        file_provider_paths: vec![file_paths(&doc, "P", path)],
+        backup_rules: ["full-backup-content", "data-extraction-rules"]
+            .map(|kind| backup_rules(&doc, kind, path))
+            .to_vec(),
+        launcher_icons: Vec::new(),
+    })
+}
+
 /// Reads files by resource id, within the budget.
 struct Files<'a, R: ?Sized> {
     archive: &'a Archive,
@@ -594,6 +614,23 @@ mod tests {
             .start("preference-screen", &[])
             .end("preference-screen"));
         assert!(accessibility(&other, None, "s", "p").is_none());
+    }
+
+    /// The fuzz entry applies every reader; only the one that fits the
+    /// root finds anything, and a non-XML input is a typed error.
+    #[test]
+    fn read_document_applies_every_reader() {
+        let xml = Xml::default()
+            .start("paths", &[])
+            .start("root-path", &[(None, "path", Val::Str(""))])
+            .end("root-path")
+            .end("paths")
+            .finish();
+        let facts = read_document(&xml, None, &Limits::default()).unwrap();
+        assert!(facts.accessibility_configs.is_empty());
+        assert_eq!(facts.file_provider_paths[0].entries[0].kind, "root-path");
+        assert!(facts.backup_rules.iter().all(|b| b.rules.is_empty()));
+        assert!(read_document(b"<paths/>", None, &Limits::default()).is_err());
     }
 
     #[test]

@@ -143,11 +143,19 @@ pub fn facts_text(f: &ApkFacts) -> String {
         let _ = writeln!(s, "  {p}");
     }
     let _ = writeln!(s, "components   {}", f.components.len());
+    let labels = f.component_labels.as_deref().unwrap_or_default();
     for c in &f.components {
         let kind = json::to_value(&c.kind);
+        // Quoted with escapes, so a blank or invisible label shows.
+        let label = labels
+            .iter()
+            .find(|l| l.component == c.name)
+            .and_then(|l| l.label.as_deref())
+            .map(|l| format!("  label {l:?}"))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  {:<15} {}{}",
+            "  {:<15} {}{}{label}",
             kind.as_str().unwrap_or(""),
             c.name,
             if c.exported { "  (exported)" } else { "" }
@@ -181,6 +189,7 @@ pub fn facts_text(f: &ApkFacts) -> String {
             .collect::<Vec<_>>()
             .join(",")
     );
+    resources_text(f, &mut s);
     if !f.container.anomalies.is_empty() {
         let _ = writeln!(s, "anomalies    {}", f.container.anomalies.len());
         for a in &f.container.anomalies {
@@ -194,6 +203,121 @@ pub fn facts_text(f: &ApkFacts) -> String {
         }
     }
     s
+}
+
+/// Foreign component strings listed in text (up to 256 are kept).
+const FOREIGN_SHOWN: usize = 8;
+
+/// The contract 0.1.2 facts (resource files, provider access, properties,
+/// foreign component strings), one line per item; nothing for facts that
+/// predate them.
+fn resources_text(f: &ApkFacts, s: &mut String) {
+    let opt = |v: &Option<String>| v.as_deref().unwrap_or("-").to_owned();
+    for p in f.provider_access.as_deref().unwrap_or_default() {
+        let paths = p.path_permissions.len();
+        let _ = writeln!(
+            s,
+            "provider     {} read={} write={} path-permissions={paths}",
+            p.provider,
+            opt(&p.read_permission),
+            opt(&p.write_permission)
+        );
+    }
+    for p in f.properties.as_deref().unwrap_or_default() {
+        let owner = if p.owner.is_empty() {
+            "application"
+        } else {
+            &p.owner
+        };
+        let value = p.value.as_ref().or(p.resource.as_ref());
+        let _ = writeln!(
+            s,
+            "property     {owner} {}={}",
+            p.name,
+            opt(&value.cloned())
+        );
+    }
+    let Some(res) = &f.resources else {
+        return;
+    };
+    for a in &res.accessibility_configs {
+        let _ = writeln!(
+            s,
+            "a11y config  {} {} tool={} window-content={} gestures={} events={} packages={}",
+            a.service,
+            a.path,
+            a.is_accessibility_tool,
+            a.can_retrieve_window_content,
+            a.can_perform_gestures,
+            a.event_types.join("|"),
+            if a.package_names.is_empty() {
+                "*".to_owned()
+            } else {
+                a.package_names.join(",")
+            }
+        );
+    }
+    for p in &res.file_provider_paths {
+        let entries: Vec<String> = p
+            .entries
+            .iter()
+            .map(|e| format!("{}:{:?}", e.kind, e.path))
+            .collect();
+        let _ = writeln!(
+            s,
+            "file paths   {} {} {}",
+            p.provider,
+            p.path,
+            entries.join(" ")
+        );
+    }
+    for b in &res.backup_rules {
+        let rules: Vec<String> = b
+            .rules
+            .iter()
+            .map(|r| {
+                let verb = if r.include { "include" } else { "exclude" };
+                format!("{}:{verb} {} {:?}", r.section, r.domain, r.path)
+            })
+            .collect();
+        let _ = writeln!(s, "backup rules {} {} {}", b.kind, b.path, rules.join("; "));
+    }
+    for i in &res.launcher_icons {
+        let owner = if i.owner.is_empty() {
+            "application"
+        } else {
+            &i.owner
+        };
+        let images: Vec<String> = i
+            .images
+            .iter()
+            .map(|m| {
+                let clear = m
+                    .transparent_permille
+                    .map_or("-".to_owned(), |p| format!("{p}‰ clear"));
+                format!("{} {} {}x{} {clear}", m.role, m.format, m.width, m.height)
+            })
+            .chain(i.problems.iter().map(|p| format!("problem: {p}")))
+            .collect();
+        let adaptive = if i.adaptive { " adaptive" } else { "" };
+        let _ = writeln!(
+            s,
+            "icon         {owner} {}{adaptive}: {}",
+            i.resource,
+            images.join("; ")
+        );
+    }
+    let foreign = f.dex.foreign_components.as_deref().unwrap_or_default();
+    if !foreign.is_empty() {
+        let more = foreign.len().saturating_sub(FOREIGN_SHOWN);
+        let more = if more > 0 {
+            format!(" (+{more})")
+        } else {
+            String::new()
+        };
+        let shown = &foreign[..foreign.len().min(FOREIGN_SHOWN)];
+        let _ = writeln!(s, "foreign      {}{more}", shown.join(", "));
+    }
 }
 
 pub fn manifest_json(m: &ManifestFacts) -> String {
@@ -257,6 +381,43 @@ pub fn manifest_text(m: &ManifestFacts) -> String {
 mod tests {
     use shelfgate_contract::json;
     use shelfgate_contract::types::ComponentKind;
+
+    /// The 0.1.2 facts appear in text, a blank label escaped so it shows.
+    #[test]
+    fn facts_text_shows_the_resource_facts() {
+        let base = include_str!("../../../policies/pack/_base.json");
+        let mut value: serde_json::Value = serde_json::from_str(base).unwrap();
+        let facts = &mut value["facts"];
+        facts["component_labels"] = serde_json::json!([{
+            "component": "com.example.haowei.MainActivity",
+            "label": "\u{200B}", "labels": {"": "\u{200B}"}
+        }]);
+        facts["resources"] = serde_json::json!({
+            "accessibility_configs": [], "backup_rules": [],
+            "file_provider_paths": [{"provider": "P", "path": "res/xml/p.xml",
+                "entries": [{"kind": "root-path", "name": "r", "path": ""}]}],
+            "launcher_icons": [{"owner": "", "resource": "@mipmap/ic_launcher",
+                "adaptive": false, "problems": [], "images": [{"role": "bitmap",
+                "source": "res/a.png", "format": "png", "width": 192, "height": 192,
+                "transparent_permille": 998}]}]
+        });
+        let facts = json::from_value(facts).unwrap();
+        let text = super::facts_text(&facts);
+        assert!(
+            text.contains("com.example.haowei.MainActivity  (exported)  label \"\\u{200b}\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("file paths   P res/xml/p.xml root-path:\"\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "icon         application @mipmap/ic_launcher: bitmap png 192x192 998‰ clear"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn enum_case_spells_component_kinds_as_the_contract_does() {

@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0005_decoded_copies",
         sql: include_str!("../../migrations/0005_decoded_copies.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_verdict_inputs_short",
+        sql: include_str!("../../migrations/0006_verdict_inputs_short.sql"),
+    },
 ];
 
 /// Brings the database at `path` up to this build's schema.

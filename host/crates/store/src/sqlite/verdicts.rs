@@ -236,8 +236,12 @@ pub(super) fn cached_verdict(
     key: VerdictKey<'_>,
 ) -> Result<Option<VerdictEntry>> {
     let sql = format!(
+        // The prefixes are those of index `verdict_history_inputs_short`
+        // (migration 0006); the full columns decide.
         "SELECT {VERDICT_COLUMNS} FROM verdict_history v
-         WHERE v.apk_sha256 = ?1 AND v.listing_sha256 = ?2 AND v.policy_set_digest = ?3
+         WHERE substr(v.apk_sha256, 1, 16) = substr(?1, 1, 16)
+           AND substr(v.policy_set_digest, 1, 16) = substr(?3, 1, 16)
+           AND v.apk_sha256 = ?1 AND v.listing_sha256 = ?2 AND v.policy_set_digest = ?3
          ORDER BY v.seq DESC LIMIT 1"
     );
     first(

@@ -38,7 +38,7 @@ use serde::Serialize;
 use shelfgate_contract::types::{ApkFacts, Decision, Listing, Verdict};
 use shelfgate_store::{
     AppFilter, AppRecord, AppStatus, DecodedDoc, NewRecheckRun, RecheckBatch, RecheckOutcome,
-    RecheckResult, RecheckRun, RecheckStatus, Store, StoreError,
+    RecheckResult, RecheckRun, RecheckStatus, Store, StoreError, Stored,
 };
 
 use crate::cases::{CaseError, Lifecycle, VerdictRef};
@@ -104,8 +104,9 @@ impl Default for RecheckerOptions {
 }
 
 /// Where the time of a run went. Reading, loading, evaluating and
-/// assembling are summed over the worker threads; committing and cases
-/// are the committing thread's wall time.
+/// assembling (which includes encoding the verdict for the store) are
+/// summed over the worker threads; committing and cases are the
+/// committing thread's wall time.
 #[derive(Debug, Default)]
 struct StageClock {
     read: AtomicU64,
@@ -466,6 +467,7 @@ impl Rechecker {
             previous,
             previous_seq: Some(app.verdict.seq),
             outcome,
+            encoded: None,
         };
         if !run.full && app.verdict.policy_set_digest == set.digest {
             return Checked {
@@ -476,11 +478,22 @@ impl Rechecker {
         }
         let mut misses = Misses::default();
         match self.evaluate(app, set, run.full, date, stages, &mut misses) {
-            Ok((verdict, diff)) => Checked {
-                result: result(RecheckOutcome::Evaluated(verdict)),
-                diff: Some(diff),
-                misses,
-            },
+            Ok((verdict, diff)) => {
+                // Encoded here, on a worker, not on the committing thread,
+                // which is the incremental run's critical path. A failure
+                // leaves it to the store, which reports it.
+                let t = Instant::now();
+                let encoded = Stored::encode(&verdict).ok();
+                StageClock::add(&stages.assemble, t);
+                Checked {
+                    result: RecheckResult {
+                        encoded,
+                        ..result(RecheckOutcome::Evaluated(verdict))
+                    },
+                    diff: Some(diff),
+                    misses,
+                }
+            }
             Err(e) => {
                 let message = e.to_string();
                 let diff = DiffLine::new(

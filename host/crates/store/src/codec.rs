@@ -167,6 +167,22 @@ impl<T: Document> Stored<T> {
         }
     }
 
+    /// The stored form of `value`. Encoding (JSON and zstd) is a fair share
+    /// of writing a verdict, so a bulk writer can run it on its own threads
+    /// and hand the store the result.
+    pub fn encode(value: &T) -> Result<Stored<T>> {
+        let doc = encode(to_json(value))?;
+        Ok(Stored::new(doc.codec, doc.body))
+    }
+
+    pub(crate) fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body
+    }
+
     /// The JSON text as stored (for a listing: as received).
     pub fn json(&self) -> Result<Cow<'_, [u8]>> {
         match self.codec {

@@ -270,6 +270,9 @@ pub struct RecheckResult {
     /// The history row of that decision: what the result is compared with.
     pub previous_seq: Option<i64>,
     pub outcome: RecheckOutcome<Verdict>,
+    /// The evaluated verdict already encoded with [`Stored::encode`], so the
+    /// committing thread does not have to; `None`: the store encodes it.
+    pub encoded: Option<Stored<Verdict>>,
 }
 
 impl RecheckResult {

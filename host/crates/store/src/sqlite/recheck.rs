@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension as _, Row, Transaction};
 
 use super::columns::{millis, scope_from_text, scope_text, time, Text};
 use super::rows::{all, constraint, first, stored};
-use super::verdicts::{append_verdict, encode_verdict, sql_limit, EncodedVerdict};
+use super::verdicts::{append_verdict, encode_verdict_from, sql_limit, EncodedVerdict};
 use super::SqliteStore;
 use crate::{
     Change, Evaluation, NewRecheckRun, RecheckBatch, RecheckCounts, RecheckEntry, RecheckOutcome,
@@ -148,7 +148,9 @@ pub(super) fn commit_batch(
                 change: r.change(),
                 outcome: match &r.outcome {
                     RecheckOutcome::Skipped => RecheckOutcome::Skipped,
-                    RecheckOutcome::Evaluated(v) => RecheckOutcome::Evaluated(encode_verdict(v)?),
+                    RecheckOutcome::Evaluated(v) => {
+                        RecheckOutcome::Evaluated(encode_verdict_from(v, r.encoded.as_ref())?)
+                    }
                     RecheckOutcome::Failed(e) => RecheckOutcome::Failed(e.clone()),
                 },
             })

@@ -24,12 +24,26 @@ pub(super) struct EncodedVerdict<'a> {
 }
 
 pub(super) fn encode_verdict(verdict: &Verdict) -> Result<EncodedVerdict<'_>> {
+    encode_verdict_from(verdict, None)
+}
+
+/// As [`encode_verdict`], taking the caller's encoding of `verdict` if it
+/// has one.
+pub(super) fn encode_verdict_from<'a>(
+    verdict: &'a Verdict,
+    encoded: Option<&Stored<Verdict>>,
+) -> Result<EncodedVerdict<'a>> {
     check_sha256("verdict apk sha256", &verdict.apk_sha256)?;
     check_sha256("verdict listing sha256", &verdict.listing_sha256)?;
-    Ok(EncodedVerdict {
-        verdict,
-        doc: encode(to_json(verdict))?,
-    })
+    let doc = match encoded {
+        Some(stored) => Encoded {
+            codec: stored.codec(),
+            body: stored.body().to_vec(),
+            json_bytes: 0,
+        },
+        None => encode(to_json(verdict))?,
+    };
+    Ok(EncodedVerdict { verdict, doc })
 }
 
 /// Appends a verdict to the history and returns the entry.

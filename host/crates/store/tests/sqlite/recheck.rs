@@ -4,7 +4,7 @@
 use shelfgate_contract::types::Decision;
 use shelfgate_store::{
     AppFilter, AppStatus, Change, NewRecheckRun, RecheckBatch, RecheckOutcome, RecheckResult,
-    RecheckStatus, SqliteStore, Store, StoreError, VerdictOrigin,
+    RecheckStatus, SqliteStore, Store, StoreError, Stored, VerdictOrigin,
 };
 
 use crate::support::{at, open, submit, verdict, Upload};
@@ -139,6 +139,7 @@ fn evaluated(store: &SqliteStore, package: &str, decision: Decision, set: &str) 
             decision,
             set,
         )),
+        encoded: None,
     }
 }
 
@@ -173,6 +174,7 @@ fn a_resumed_run_writes_nothing_twice() {
             previous: Some(Decision::Pass),
             previous_seq: None,
             outcome: RecheckOutcome::Skipped,
+            encoded: None,
         },
     ];
     let run = store
@@ -205,6 +207,7 @@ fn a_resumed_run_writes_nothing_twice() {
         previous: Some(Decision::Pass),
         previous_seq: None,
         outcome: RecheckOutcome::Failed("trap".into()),
+        encoded: None,
     });
     let run = store
         .commit_recheck_batch(
@@ -355,4 +358,32 @@ fn a_candidate_run_changes_no_stored_verdict() {
         })
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+}
+
+#[test]
+fn a_verdict_encoded_by_the_caller_is_stored_as_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = open(tmp.path());
+    catalogue(&store);
+    start(&store, "r1", false);
+    let mut result = evaluated(&store, "com.app007", Decision::Reject, "v2");
+    let RecheckOutcome::Evaluated(verdict) = &result.outcome else {
+        panic!("evaluated")
+    };
+    let verdict = verdict.clone();
+    result.encoded = Some(Stored::encode(&verdict).unwrap());
+    store
+        .commit_recheck_batch(
+            "r1",
+            &RecheckBatch {
+                results: &[result],
+                cursor: "com.app007",
+                at: at(1001),
+            },
+        )
+        .unwrap();
+    let app = store.app("com.app007").unwrap().unwrap();
+    assert_eq!(app.verdict.origin, VerdictOrigin::Recheck("r1".into()));
+    assert_eq!(app.verdict.verdict.decode().unwrap(), verdict);
+    assert_eq!(store.history("com.app007", None, 10).unwrap().len(), 2);
 }

@@ -431,24 +431,10 @@ pub(crate) mod tests {
                 .expect("webp icon");
             samples.push(archive.read(&bytes[..], entry, &limits).unwrap());
         }
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut mutator = crate::mutate::Mutator::new(0x9e37_79b9_7f4a_7c15);
         for sample in &samples {
             for _ in 0..1500 {
-                let mut bytes = sample.clone();
-                for _ in 0..1 + next() % 4 {
-                    let at = (next() % bytes.len() as u64) as usize;
-                    bytes[at] = match next() % 3 {
-                        0 => 0xff,
-                        1 => 0,
-                        _ => next() as u8,
-                    };
-                }
+                let bytes = mutator.mutate(sample);
                 if let Ok(a) = measure(&bytes) {
                     assert!(a.transparent_permille <= 1_000);
                 }

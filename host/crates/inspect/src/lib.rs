@@ -32,6 +32,8 @@ pub mod icon;
 mod inspector;
 mod limits;
 pub mod manifest;
+#[cfg(test)]
+mod mutate;
 pub mod native;
 pub mod resxml;
 pub mod sdk;

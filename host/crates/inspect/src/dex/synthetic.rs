@@ -602,24 +602,10 @@ fn mutated_files_never_panic() {
         &["Lhttp://a.b/c;"],
     );
     let limits = Limits::default();
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut mutator = crate::mutate::Mutator::new(0x2545_f491_4f6c_dd1d);
     for _ in 0..3000 {
-        let mut bytes = dex.clone();
-        for _ in 0..1 + next() % 4 {
-            let at = (next() % bytes.len() as u64) as usize;
-            bytes[at] = match next() % 3 {
-                0 => 0xff,
-                1 => 0,
-                _ => next() as u8,
-            };
-        }
-        let cut = bytes.len() - (next() % 8) as usize;
+        let bytes = mutator.mutate(&dex);
+        let cut = bytes.len() - (mutator.next() % 8) as usize;
         let mut index = DexIndex::new();
         let _ = index.add("classes.dex", &bytes[..cut], DexOrigin::Loaded, &limits);
         let _ = index.finish();

@@ -98,7 +98,10 @@ impl Default for RecheckerOptions {
     fn default() -> Self {
         RecheckerOptions {
             threads: 0,
-            batch: 512,
+            // Each batch costs the committing thread two fsyncs (results,
+            // cases); 2,048 made its CPU 0.88× that of 512 on a 10 %
+            // incremental recheck, for ~26 MB more peak memory.
+            batch: 2048,
         }
     }
 }

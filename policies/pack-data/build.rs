@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 fn main() {
-    let data = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../data");
+    let data = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../data");
     let perms_path = data.join("android-permissions.json");
     let scope_path = data.join("necessary-pi-scope.json");
     println!("cargo:rerun-if-changed={}", perms_path.display());
@@ -26,7 +29,10 @@ fn main() {
     for (list, class) in [
         ("runtime_permissions", "PermissionClass::Runtime"),
         ("special_permissions", "PermissionClass::Special"),
-        ("other_sensitive_or_store_restricted", "PermissionClass::Restricted"),
+        (
+            "other_sensitive_or_store_restricted",
+            "PermissionClass::Restricted",
+        ),
     ] {
         for p in perms[list].as_array().into_iter().flatten() {
             let name = p["name"].as_str().unwrap_or_default().to_string();
@@ -53,7 +59,11 @@ fn main() {
 
     // Necessary-PI categories (CAC-2021-14), by id.
     out.push_str("pub static CATEGORIES: &[Category] = &[\n");
-    let mut cats: Vec<&Value> = scope["categories"].as_array().into_iter().flatten().collect();
+    let mut cats: Vec<&Value> = scope["categories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
     cats.sort_by_key(|c| c["id"].as_u64());
     for c in cats {
         writeln!(
@@ -232,7 +242,8 @@ fn pi_tables(data: &std::path::Path, scope: &Value) {
 }
 
 fn read(path: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 

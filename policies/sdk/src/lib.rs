@@ -37,7 +37,6 @@
 //! no randomness, no filesystem or network. Every evaluation runs in a fresh
 //! instance, so statics are rebuilt each call: keep tables `const`.
 
-
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
@@ -59,11 +58,13 @@ pub mod source;
 pub mod text;
 
 pub use bindings::exports::shelfgate::policy::policy::Guest as Policy;
-pub use snapshot::Snapshot;
-pub use source::Source;
 pub use bindings::shelfgate::policy::host::{Context, Facts, Identity, Listing, SigningSummary};
 pub use bindings::shelfgate::policy::types;
-pub use types::{Confidence, DataSource, Decision, Evidence, EvidenceSource, Finding, PolicyMetadata};
+pub use snapshot::Snapshot;
+pub use source::Source;
+pub use types::{
+    Confidence, DataSource, Decision, Evidence, EvidenceSource, Finding, PolicyMetadata,
+};
 
 /// Export `$ty` (implementing [`Policy`]) as this component's policy.
 ///
@@ -86,8 +87,9 @@ macro_rules! export_policy {
 /// Everything a policy usually needs.
 pub mod prelude {
     pub use crate::{
-        attribution, json, manifest, market, text, types, Confidence, Context, DataSource, Decision, Evidence,
-        EvidenceSource, Facts, Finding, FindingBuilder, Listing, Policy, PolicyMetadata, Rule, Snapshot, Source,
+        attribution, json, manifest, market, text, types, Confidence, Context, DataSource,
+        Decision, Evidence, EvidenceSource, Facts, Finding, FindingBuilder, Listing, Policy,
+        PolicyMetadata, Rule, Snapshot, Source,
     };
 }
 
@@ -124,7 +126,8 @@ impl Rule {
 
     /// A rectify finding carrying the deadline the platform set for this rule.
     pub fn rectify(&self, context: &Context) -> FindingBuilder {
-        self.finding(Decision::Rectify).deadline(context.deadline_for(self.id))
+        self.finding(Decision::Rectify)
+            .deadline(context.deadline_for(self.id))
     }
 
     /// A reject finding.
@@ -154,7 +157,12 @@ impl FindingBuilder {
     }
 
     /// One piece of evidence; `value` is JSON text (see [`json`]).
-    pub fn evidence(mut self, source: EvidenceSource, path: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn evidence(
+        mut self,
+        source: EvidenceSource,
+        path: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
         self.finding.evidence.push(Evidence {
             source,
             path: path.into(),

@@ -21,10 +21,14 @@ impl Policy for P {
     }
     fn evaluate(_: &Facts, _: &Listing, _: &Context) -> Vec<Finding> {
         let depth = dive(0);
-        vec![Rule { id: "TEST-RECURSION", refs: &[], remediation: "" }
-            .finding(Decision::Pass)
-            .en(format!("{depth}"))
-            .build()]
+        vec![Rule {
+            id: "TEST-RECURSION",
+            refs: &[],
+            remediation: "",
+        }
+        .finding(Decision::Pass)
+        .en(format!("{depth}"))
+        .build()]
     }
 }
 shelfgate_policy_sdk::export_policy!(P);

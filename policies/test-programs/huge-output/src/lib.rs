@@ -16,10 +16,14 @@ impl Policy for P {
         let text = "x".repeat(64 << 10);
         (0..200)
             .map(|_| {
-                Rule { id: "TEST-OUTPUT", refs: &[], remediation: "" }
-                    .finding(Decision::Reject)
-                    .en(text.clone())
-                    .build()
+                Rule {
+                    id: "TEST-OUTPUT",
+                    refs: &[],
+                    remediation: "",
+                }
+                .finding(Decision::Reject)
+                .en(text.clone())
+                .build()
             })
             .collect()
     }

@@ -25,7 +25,13 @@ impl Guest for P {
             version: "0.1.0".into(),
             title: "Built against contract 0.1.0".into(),
             rules: vec!["TEST-OLD-CONTRACT".into()],
-            reads: vec!["manifest".into(), "sdk".into(), "signing".into(), "listing".into(), "context".into()],
+            reads: vec![
+                "manifest".into(),
+                "sdk".into(),
+                "signing".into(),
+                "listing".into(),
+                "context".into(),
+            ],
             data_sources: vec![],
         }
     }

@@ -25,12 +25,12 @@ pub const RULE: Rule = Rule {
 /// The first API level whose devices use `dataExtractionRules`.
 const EXTRACTION_RULES_API: u32 = 31;
 
-pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    let app = facts.application();
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let app = s.application();
     if app.allow_backup == Some(false) {
         return;
     }
-    let id = facts.identity();
+    let id = s.identity();
     let declared = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
     let mut missing: Vec<(&str, &str)> = Vec::new();
     if id.target_sdk >= EXTRACTION_RULES_API && !declared(&app.data_extraction_rules) {
@@ -42,7 +42,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
     }
     if missing.is_empty() {
         let new_devices = id.target_sdk >= EXTRACTION_RULES_API;
-        check_rule_files(facts, context, new_devices, old_devices, out);
+        check_rule_files(s, new_devices, old_devices, out);
         return;
     }
     let names: Vec<&str> = missing
@@ -51,7 +51,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         .collect();
     let devices: Vec<&str> = missing.iter().map(|(_, d)| *d).collect();
     let mut f = RULE
-        .rectify(context)
+        .rectify(s.context)
         .en(format!(
             "Backup is allowed without {} ({}): the whole app data directory, credentials included, is copied to cloud backups and device transfers.",
             names.join(" or "),
@@ -79,19 +79,14 @@ const SENSITIVE_DOMAINS: &[&str] = &["database", "sharedpref"];
 
 /// The declared rules files whose content leaves credentials and databases
 /// in the backup.
-fn check_rule_files(
-    facts: &Facts,
-    context: &Context,
-    new_devices: bool,
-    old_devices: bool,
-    out: &mut Vec<Finding>,
-) {
+fn check_rule_files(s: &Snapshot, new_devices: bool, old_devices: bool, out: &mut Vec<Finding>) {
     // Each file counts only on the devices that read it.
     let applies = |kind: &str| match kind {
         "data-extraction-rules" => new_devices,
         _ => old_devices,
     };
-    for rules in facts
+    for rules in s
+        .facts
         .backup_rules()
         .into_iter()
         .filter(|r| applies(&r.kind))
@@ -104,7 +99,7 @@ fn check_rule_files(
             _ => "fullBackupContent",
         };
         out.push(
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "The backup rules {} (android:{attribute}) still copy the {} domain(s) to cloud backups: credentials and databases are not excluded.",
                     rules.path,

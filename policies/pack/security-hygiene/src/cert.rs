@@ -21,10 +21,10 @@ pub const RULE: Rule = Rule {
 const MIN_RSA_BITS: u32 = 2048;
 const MIN_EC_BITS: u32 = 224;
 
-pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    let signers = facts.signing().signers;
-    let extra_keys = context.setting("sec.test_key_sha256").unwrap_or_default();
-    let today = context.date();
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let signers = &s.signing().signers;
+    let extra_keys = s.setting("sec.test_key_sha256").unwrap_or_default();
+    let today = s.context.date();
     let only = signers.len() == 1;
     for (i, cert) in signers.iter().enumerate() {
         let path = format!("signing.signers[{i}]");
@@ -49,7 +49,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         }
         if text::before(&cert.not_after, &today) == Some(true) {
             out.push(
-                RULE.rectify(context)
+                RULE.rectify(s.context)
                     .en(format!(
                         "The signing certificate {} expired on {}.",
                         cert.subject, cert.not_after
@@ -71,7 +71,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         if let Some(min) = min_bits(&cert.key_algorithm) {
             if cert.key_bits < min {
                 out.push(
-                    RULE.rectify(context)
+                    RULE.rectify(s.context)
                         .en(format!(
                             "The signing key is {} {} bits, below the {min} bits that resist factoring today.",
                             cert.key_algorithm, cert.key_bits
@@ -87,7 +87,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         // A weak algorithm matters when no other signer vouches for the APK.
         if only && weak_algorithm(&cert.signature_algorithm) {
             out.push(
-                RULE.rectify(context)
+                RULE.rectify(s.context)
                     .en(format!(
                         "The only signing certificate uses {}, a broken digest for signatures.",
                         cert.signature_algorithm

@@ -40,17 +40,17 @@ const TLS_BYPASSES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    tls_bypasses(facts, out);
-    configuration(facts, context, out);
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    tls_bypasses(s, out);
+    configuration(s, out);
 }
 
-fn tls_bypasses(facts: &Facts, out: &mut Vec<Finding>) {
-    let refs = facts.api_refs();
+fn tls_bypasses(s: &Snapshot, out: &mut Vec<Finding>) {
+    let refs = s.api_refs();
     if refs.is_empty() {
         return;
     }
-    let sdks = facts.sdks();
+    let sdks = s.sdks();
     for (key, en, zh) in TLS_BYPASSES {
         let callers: Vec<String> = refs
             .iter()
@@ -65,7 +65,7 @@ fn tls_bypasses(facts: &Facts, out: &mut Vec<Finding>) {
         if methods.is_empty() {
             continue;
         }
-        for (sdk, classes) in attribution::caller_groups(&sdks, &callers) {
+        for (sdk, classes) in attribution::caller_groups(sdks, &callers) {
             let who = sdk
                 .as_deref()
                 .map(|s| format!("SDK {s}"))
@@ -111,19 +111,19 @@ fn who_zh(sdk: Option<&str>) -> String {
         .unwrap_or_else(|| "应用代码中".into())
 }
 
-fn configuration(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    if !facts.has_permission("android.permission.INTERNET") {
+fn configuration(s: &Snapshot, out: &mut Vec<Finding>) {
+    if !s.facts.has_permission("android.permission.INTERNET") {
         return;
     }
-    let app = facts.application();
-    let target = facts.identity().target_sdk;
+    let app = s.application();
+    let target = s.identity().target_sdk;
     let default_on = target < CLEARTEXT_OFF_BY_DEFAULT;
     match &app.network_security {
         Some(nsc) => {
             let permitted = nsc.cleartext_permitted.unwrap_or(default_on);
             if permitted {
                 let f = RULE
-                    .rectify(context)
+                    .rectify(s.context)
                     .en(match nsc.cleartext_permitted {
                         Some(_) => "The Network Security Config base-config permits cleartext HTTP for every domain.".to_string(),
                         None => format!("The Network Security Config does not set cleartextTrafficPermitted and targetSdkVersion {target} defaults it to true: cleartext HTTP is allowed for every domain."),
@@ -140,7 +140,7 @@ fn configuration(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
             }
             if nsc.trusts_user_certs {
                 out.push(
-                    RULE.rectify(context)
+                    RULE.rectify(s.context)
                         .en("The release Network Security Config trusts user-installed CA certificates: anyone who can install a CA on the device can read the app's TLS traffic.")
                         .zh("发布版网络安全配置信任用户安装的 CA 证书，可被用于解密应用的 TLS 流量。")
                         .evidence(EvidenceSource::Manifest, "network_security_config/trust-anchors/certificates@src='user'", json::bool(true))
@@ -150,7 +150,7 @@ fn configuration(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
             }
             if nsc.has_debug_overrides && !app.debuggable {
                 out.push(
-                    RULE.rectify(context)
+                    RULE.rectify(s.context)
                         .en("The release build ships a <debug-overrides> Network Security Config section; keep debug trust settings out of release builds.")
                         .zh("发布版包含网络安全配置的 <debug-overrides> 段，调试用信任配置不应随发布版提供。")
                         .evidence(EvidenceSource::Manifest, "network_security_config/debug-overrides", json::bool(true))
@@ -163,7 +163,7 @@ fn configuration(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
             let attr = app.uses_cleartext_traffic;
             if attr.unwrap_or(default_on) {
                 out.push(
-                    RULE.rectify(context)
+                    RULE.rectify(s.context)
                         .en(match attr {
                             Some(_) => "android:usesCleartextTraffic=\"true\" allows cleartext HTTP for every domain.".to_string(),
                             None => format!("targetSdkVersion {target} without a Network Security Config allows cleartext HTTP for every domain."),

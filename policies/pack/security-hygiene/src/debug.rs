@@ -12,8 +12,8 @@ pub const RULE: Rule = Rule {
     remediation: "Upload a release build: remove android:debuggable and android:testOnly (build the release variant).",
 };
 
-pub fn check(facts: &Facts, out: &mut Vec<Finding>) {
-    let app = facts.application();
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let app = s.application();
     if app.debuggable {
         out.push(
             RULE.reject()

@@ -16,7 +16,7 @@
 
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{
-    Component, ComponentKind, DeclaredPermission, PathPermission, ProviderAccess, SdkMatch,
+    Component, ComponentKind, DeclaredPermission, PathPermission, ProviderAccess,
 };
 
 pub const RULE: Rule = Rule {
@@ -65,22 +65,22 @@ const PROTECTED_BROADCASTS: &[&str] = &[
     "android.provider.Telephony.WAP_PUSH_RECEIVED",
 ];
 
-pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    let target = facts.identity().target_sdk;
-    let components = facts.components();
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let target = s.identity().target_sdk;
+    let components = s.components();
     if components.is_empty() {
         return;
     }
-    let declared = facts.declared_permissions();
-    let sdks = facts.sdks();
-    let access = facts.provider_access();
-    for c in &components {
+    let declared = s.facts.declared_permissions();
+    let sdks = s.sdks();
+    let access = s.facts.provider_access();
+    for c in components {
         let access = access
             .iter()
             .find(|a| c.kind == ComponentKind::Provider && a.provider == c.name);
         let kind = manifest::kind_name(c.kind);
         let path = manifest::component_path(kind, &c.name);
-        let sdk = attribution::sdk_of_component(&sdks, &c.name).map(|s| s.id.clone());
+        let sdk = attribution::sdk_of_component(sdks, &c.name).map(|s| s.id.clone());
         let needs_attr = target >= EXPLICIT_EXPORT_TARGET
             && !c.intent_filters.is_empty()
             && c.exported_attr.is_none()
@@ -101,7 +101,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
                 .expected("android:exported=\"true\" or \"false\" on every component with an intent filter")
         } else if reachable_unprotected(c, access, &declared) {
             let guard = c.permission.as_deref();
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "Exported {kind} {} is not protected by a permission{}: any app on the device can {}.",
                     c.name,
@@ -136,7 +136,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         };
         out.push(finding.build());
     }
-    check_root_paths(facts, &components, &sdks, context, out);
+    check_root_paths(s, out);
 }
 
 /// Exported, enabled, and guarded by nothing another app must be granted.
@@ -219,28 +219,22 @@ fn weak(permission: Option<&str>, declared: &[DeclaredPermission]) -> bool {
 
 /// Providers granting URI permissions over a FileProvider paths file that
 /// shares `<root-path>`: the whole device file system the app can read.
-fn check_root_paths(
-    facts: &Facts,
-    components: &[Component],
-    sdks: &[SdkMatch],
-    context: &Context,
-    out: &mut Vec<Finding>,
-) {
-    let paths = facts.file_provider_paths();
+fn check_root_paths(s: &Snapshot, out: &mut Vec<Finding>) {
+    let paths = s.facts.file_provider_paths();
     for p in &paths {
         let Some(root) = p.entries.iter().find(|e| e.kind == "root-path") else {
             continue;
         };
-        let grants = components.iter().any(|c| {
+        let grants = s.components().iter().any(|c| {
             c.kind == ComponentKind::Provider && c.name == p.provider && c.grant_uri_permissions
         });
         if !grants {
             continue;
         }
-        let sdk = attribution::sdk_of_component(sdks, &p.provider).map(|s| s.id.clone());
+        let sdk = attribution::sdk_of_component(s.sdks(), &p.provider).map(|s| s.id.clone());
         let path = manifest::component_path("provider", &p.provider);
         out.push(
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "FileProvider {} shares <root-path> (name \"{}\", path \"{}\") in {}: a granted URI can expose any file the app can read, not only its own.",
                     p.provider, root.name, root.path, p.path

@@ -59,15 +59,16 @@ impl Policy for SecurityHygiene {
         }
     }
 
-    fn evaluate(facts: &Facts, _listing: &Listing, context: &Context) -> Vec<Finding> {
+    fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
+        let s = Snapshot::new(facts, listing, context);
         let mut out = Vec::new();
-        debug::check(facts, &mut out);
-        cert::check(facts, context, &mut out);
-        scheme::check(facts, context, &mut out);
-        backup::check(facts, context, &mut out);
-        cleartext::check(facts, context, &mut out);
-        export::check(facts, context, &mut out);
-        webview::check(facts, context, &mut out);
+        debug::check(&s, &mut out);
+        cert::check(&s, &mut out);
+        scheme::check(&s, &mut out);
+        backup::check(&s, &mut out);
+        cleartext::check(&s, &mut out);
+        export::check(&s, &mut out);
+        webview::check(&s, &mut out);
         out
     }
 }

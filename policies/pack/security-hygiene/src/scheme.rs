@@ -18,8 +18,8 @@ const V2_REQUIRED_TARGET: u32 = 30;
 /// Android 7.0 is the first release that verifies v2 signatures.
 const V2_FIRST_API: u32 = 24;
 
-pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    let signing = facts.signing();
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let signing = s.signing();
     let present: Vec<&str> = signing
         .schemes
         .iter()
@@ -51,7 +51,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
         );
         return;
     }
-    let id = facts.identity();
+    let id = s.identity();
     let has_v1 = present.contains(&"v1");
     let v1_only = has_v1 && present.len() == 1;
     if v1_only {
@@ -63,7 +63,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
                 ))
                 .zh(format!("APK 仅有 v1（JAR）签名且 targetSdkVersion 为 {target}，Android 11 及以上无法安装。"))
         } else {
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en("The APK has only a v1 (JAR) signature: on Android 5-8 it is open to the Janus attack (CVE-2017-13156).")
                 .zh("APK 仅有 v1（JAR）签名，在 Android 5-8 上存在 Janus 漏洞（CVE-2017-13156）风险。")
         };
@@ -85,7 +85,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
     }
     if !has_v1 && id.min_sdk < V2_FIRST_API {
         out.push(
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "The APK has no v1 signature but minSdkVersion {} admits Android versions below 7.0, which verify only v1: it cannot install there.",
                     id.min_sdk

@@ -24,18 +24,18 @@ pub const RULE: Rule = Rule {
 /// `addJavascriptInterface` is reflective-call safe from API 17.
 const SAFE_BRIDGE_API: u32 = 17;
 
-pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
-    let refs = facts.api_refs();
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let refs = s.api_refs();
     if refs.is_empty() {
         return;
     }
-    let sdks = facts.sdks();
-    let min_sdk = facts.identity().min_sdk;
+    let sdks = s.sdks();
+    let min_sdk = s.identity().min_sdk;
     if min_sdk < SAFE_BRIDGE_API {
         for r in refs.iter().filter(|r| r.key == "webview.js-bridge") {
-            for (sdk, classes) in attribution::caller_groups(&sdks, &r.callers) {
+            for (sdk, classes) in attribution::caller_groups(sdks, &r.callers) {
                 out.push(
-                    RULE.rectify(context)
+                    RULE.rectify(s.context)
                         .en(format!(
                             "{} calls addJavascriptInterface{} while minSdkVersion is {min_sdk}: on Android below 4.2 any page can run arbitrary code through the bridge.",
                             who_en(&sdk),
@@ -62,9 +62,9 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
             .next()
             .unwrap_or(&r.method)
             .to_string();
-        for (sdk, classes) in attribution::caller_groups(&sdks, &r.callers) {
+        for (sdk, classes) in attribution::caller_groups(sdks, &r.callers) {
             out.push(
-                RULE.rectify(context)
+                RULE.rectify(s.context)
                     .en(format!(
                         "{} calls WebSettings.{setter}{}: if it passes true, file:// pages can read local files or any origin. Confirm it is false or remove the call.",
                         who_en(&sdk),
@@ -91,11 +91,11 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
     if js_callers.is_empty() {
         return;
     }
-    for c in facts.components().iter().filter(|c| opens_links(c)) {
+    for c in s.components().iter().filter(|c| opens_links(c)) {
         if !js_callers.contains(&c.name.as_str()) {
             continue;
         }
-        let sdk = attribution::sdk_of_component(&sdks, &c.name).map(|s| s.id.clone());
+        let sdk = attribution::sdk_of_component(sdks, &c.name).map(|s| s.id.clone());
         let schemes: Vec<&str> = c
             .intent_filters
             .iter()
@@ -103,7 +103,7 @@ pub fn check(facts: &Facts, context: &Context, out: &mut Vec<Finding>) {
             .flat_map(|f| f.schemes.iter().map(String::as_str))
             .collect();
         out.push(
-            RULE.rectify(context)
+            RULE.rectify(s.context)
                 .en(format!(
                     "Exported activity {} opens links ({}) and enables JavaScript in its WebView: a crafted link can run script with the app's bridges and cookies.",
                     c.name,

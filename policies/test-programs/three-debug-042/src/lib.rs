@@ -21,9 +21,9 @@ impl Policy for P {
         }
     }
 
-    fn evaluate(facts: &Facts, _: &Listing, _: &Context) -> Vec<Finding> {
+    fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        debug::check(facts, &mut out);
+        debug::check(&Snapshot::new(facts, listing, context), &mut out);
         out
     }
 }

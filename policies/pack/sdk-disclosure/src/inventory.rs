@@ -11,7 +11,6 @@
 
 use shelfgate_pack_data::listing_text::is_boilerplate;
 use shelfgate_pack_data::sdk_types::sdk_type;
-use shelfgate_policy_sdk::attribution::declaration_of;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::types::{BlocklistedSdk, SdkDecl, SdkMatch};
 
@@ -29,10 +28,11 @@ pub const RULE: Rule = Rule {
     remediation: "Declare every embedded third-party SDK in third_party_sdks (name, operator, purpose, PI types, permissions, privacy-policy link), and upgrade or remove SDK versions named in regulators' notices.",
 };
 
-pub fn check(sdks: &[SdkMatch], decls: &[SdkDecl], context: &Context, out: &mut Vec<Finding>) {
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let context = s.context;
     let blocklist = context.sdk_blocklist();
-    for sdk in sdks {
-        let decl = declaration_of(sdk, decls);
+    for sdk in s.sdks() {
+        let decl = s.sdk_decl(sdk);
         if processes_data(sdk) {
             match decl {
                 None => out.push(undeclared(sdk, context)),

@@ -26,15 +26,13 @@ impl Policy for SdkDisclosure {
     }
 
     fn evaluate(facts: &Facts, listing: &Listing, context: &Context) -> Vec<Finding> {
-        let sdks = facts.sdks();
-        if sdks.is_empty() {
+        let s = Snapshot::new(facts, listing, context);
+        if s.sdks().is_empty() {
             return Vec::new();
         }
-        let decls = listing.third_party_sdks();
-        let data = listing.data_collection();
         let mut findings = Vec::new();
-        inventory::check(&sdks, &decls, context, &mut findings);
-        sharing::check(&sdks, &decls, &data, listing, context, &mut findings);
+        inventory::check(&s, &mut findings);
+        sharing::check(&s, &mut findings);
         findings
     }
 }

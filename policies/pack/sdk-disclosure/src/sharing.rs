@@ -8,10 +8,10 @@
 //! Data safety section must declare something shared.
 
 use shelfgate_pack_data::sdk_types::has_any_type;
-use shelfgate_policy_sdk::attribution::{declaration_of, names_sdk};
+use shelfgate_policy_sdk::attribution::names_sdk;
 use shelfgate_policy_sdk::prelude::*;
 use shelfgate_policy_sdk::text::norm_name;
-use shelfgate_policy_sdk::types::{DataItem, ProcessingRole, SdkDecl, SdkMatch};
+use shelfgate_policy_sdk::types::{ProcessingRole, SdkDecl, SdkMatch};
 
 pub const RULE: Rule = Rule {
     id: "PI-SHARE-011",
@@ -25,23 +25,22 @@ pub const RULE: Rule = Rule {
 
 const SHARING_TYPES: &[&str] = &["ads", "analytics", "attribution", "push", "risk_control"];
 
-pub fn check(
-    sdks: &[SdkMatch],
-    decls: &[SdkDecl],
-    data: &[DataItem],
-    listing: &Listing,
-    context: &Context,
-    out: &mut Vec<Finding>,
-) {
-    let play_shared_none = shelfgate_policy_sdk::market::targets_play(context)
-        .then(|| listing.google_play())
-        .flatten()
-        .is_some_and(|g| g.data_safety.shared.is_empty());
-    for sdk in sdks
+pub fn check(s: &Snapshot, out: &mut Vec<Finding>) {
+    let context = s.context;
+    // Asked only when a sharing SDK gets that far; the Snapshot keeps the
+    // answer for the next one.
+    let play_shared_none = || {
+        s.play()
+            && s.google_play()
+                .as_ref()
+                .is_some_and(|g| g.data_safety.shared.is_empty())
+    };
+    for sdk in s
+        .sdks()
         .iter()
-        .filter(|s| has_any_type(&s.categories, SHARING_TYPES))
+        .filter(|m| has_any_type(&m.categories, SHARING_TYPES))
     {
-        let decl = declaration_of(sdk, decls);
+        let decl = s.sdk_decl(sdk);
         if let Some(d) = decl.filter(|d| d.processing_role == ProcessingRole::Entrusted) {
             if d.purpose.trim().is_empty() {
                 out.push(
@@ -57,7 +56,7 @@ pub fn check(
             }
             continue;
         }
-        let shared = data.iter().any(|item| {
+        let shared = s.data_collection().iter().any(|item| {
             (names_sdk(&item.collected_by, sdk, decl) && !item.shared_with.is_empty())
                 || item
                     .shared_with
@@ -81,7 +80,7 @@ pub fn check(
                     .build(),
             );
         }
-        if play_shared_none {
+        if play_shared_none() {
             out.push(
                 RULE.rectify(context)
                     .en(format!("{} ({}) shares data with its operator, but the Google Play Data safety section declares nothing shared.", sdk.name, sdk.id))

@@ -64,6 +64,11 @@ fn inspector(extra_tables: &[std::path::PathBuf]) -> Result<Inspector> {
         // The built-in table is compiled only if an APK is fully inspected.
         return Ok(Inspector::with_builtin_sdks(Limits::default()));
     }
+    Ok(Inspector::new(Limits::default(), sdk_table(extra_tables)?))
+}
+
+/// The built-in SDK table with the platform's `--sdk-table` files merged in.
+pub(super) fn sdk_table(extra_tables: &[std::path::PathBuf]) -> Result<SdkTable> {
     let mut sdks = SdkTable::builtin();
     for path in extra_tables {
         let bytes = std::fs::read(path).map_err(|e| {
@@ -75,7 +80,7 @@ fn inspector(extra_tables: &[std::path::PathBuf]) -> Result<Inspector> {
         sdks.merge(table)
             .map_err(|e| Failure::input(format!("SDK table `{}`: {e}", path.display())))?;
     }
-    Ok(Inspector::new(Limits::default(), sdks))
+    Ok(sdks)
 }
 
 fn inspect(apk: &Path, extra_tables: &[std::path::PathBuf]) -> Result<ApkFacts> {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shelfgate_bundle::TrustedKeys;
-use shelfgate_inspect::sdk::SdkTable;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -71,18 +70,7 @@ fn configure(args: &ServeArgs) -> Result<(ServiceConfig, HttpConfig)> {
             .map_err(|e| Failure::input(format!("config `{}` is invalid: {e}", path.display())))?;
     }
     if !args.sdk_table.is_empty() {
-        let mut sdks = SdkTable::builtin();
-        for path in &args.sdk_table {
-            let bytes = std::fs::read(path).map_err(|e| {
-                Failure::input(format!("cannot read SDK table `{}`: {e}", path.display()))
-            })?;
-            let table = SdkTable::from_json(&bytes).map_err(|e| {
-                Failure::input(format!("SDK table `{}` is invalid: {e}", path.display()))
-            })?;
-            sdks.merge(table)
-                .map_err(|e| Failure::input(format!("SDK table `{}`: {e}", path.display())))?;
-        }
-        config.sdk_table = Some(sdks);
+        config.sdk_table = Some(super::check::sdk_table(&args.sdk_table)?);
     }
     let mut trusted = TrustedKeys::default();
     for path in &args.trusted_keys {

@@ -162,20 +162,8 @@ pub(super) fn append_audit_batch(store: &SqliteStore, entries: &[AuditEntry]) ->
     conn.execute_batch("PRAGMA synchronous = NORMAL")?;
     let written = (|| -> Result<()> {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO audit_log (at, actor, action, target, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for (entry, detail) in entries.iter().zip(&details) {
-                insert.execute(params![
-                    millis(entry.at),
-                    entry.actor,
-                    entry.action,
-                    entry.target,
-                    detail
-                ])?;
-            }
+        for (entry, detail) in entries.iter().zip(&details) {
+            super::policy::insert_audit(&tx, entry, detail)?;
         }
         tx.commit()?;
         Ok(())

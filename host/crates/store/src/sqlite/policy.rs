@@ -84,19 +84,23 @@ pub(super) fn policy_sets(conn: &Connection, limit: usize) -> Result<Vec<PolicyS
 
 pub(super) fn append_audit(store: &SqliteStore, entry: &AuditEntry) -> Result<i64> {
     let detail = entry.detail.to_string();
-    store.write(|tx| {
-        tx.prepare_cached(
-            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![
-            millis(entry.at),
-            entry.actor,
-            entry.action,
-            entry.target,
-            detail
-        ])?;
-        Ok(tx.last_insert_rowid())
-    })
+    store.write(|tx| insert_audit(tx, entry, &detail))
+}
+
+/// One audit row inside the caller's transaction; `detail` is the entry's
+/// detail already serialised (outside the writer lock).
+pub(super) fn insert_audit(conn: &Connection, entry: &AuditEntry, detail: &str) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        millis(entry.at),
+        entry.actor,
+        entry.action,
+        entry.target,
+        detail
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 pub(super) fn audit_log(

@@ -959,8 +959,12 @@ async fn eventually(what: &str, mut f: impl AsyncFnMut() -> bool) {
     panic!("never happened: {what}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_regulator_feed_is_polled_with_etags() {
+/// A service polling a local feed that already publishes revision 1 of the
+/// test pack, signed by the returned key.
+async fn feed_server(
+    interval: Duration,
+    max_backoff: Duration,
+) -> (SigningKey, Feed, tempfile::TempDir, Server) {
     let key = key();
     let feed = Feed::default();
     feed.publish(
@@ -973,10 +977,17 @@ async fn the_regulator_feed_is_polled_with_etags() {
     cfg.trusted_keys = trusted(&key);
     cfg.feed = Some(FeedSource {
         url: shelfgate::feed::poll::parse_url(&url).unwrap(),
-        interval: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(400),
+        interval,
+        max_backoff,
     });
     let server = Server::start(cfg, http()).await;
+    (key, feed, data, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_regulator_feed_is_polled_with_etags() {
+    let (key, feed, _data, server) =
+        feed_server(Duration::from_millis(100), Duration::from_millis(400)).await;
     let client = reqwest::Client::new();
     let set_id = async || server.active_set().await["id"].clone();
 
@@ -1081,22 +1092,8 @@ async fn large_uploads_are_answered_by_job_and_callback() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "a benchmark: run it with --ignored, in release"]
 async fn feed_change_to_enforcing() {
-    let key = key();
-    let feed = Feed::default();
-    feed.publish(
-        "r1",
-        BundleSpec::new(1, EnforcementMode::Enforce).sign(&key),
-    );
-    let url = feed.clone().serve().await;
-    let data = tempfile::tempdir().unwrap();
-    let mut cfg = config(data.path());
-    cfg.trusted_keys = trusted(&key);
-    cfg.feed = Some(FeedSource {
-        url: shelfgate::feed::poll::parse_url(&url).unwrap(),
-        interval: Duration::from_secs(2),
-        max_backoff: Duration::from_secs(300),
-    });
-    let server = Server::start(cfg, http()).await;
+    let (key, feed, _data, server) =
+        feed_server(Duration::from_secs(2), Duration::from_secs(300)).await;
     let active = async || server.active_set().await["id"].clone();
     eventually("revision 1 is active", async || {
         active().await == "test-pack-r1"
